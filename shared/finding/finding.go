@@ -1,0 +1,140 @@
+package finding
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Mode says whether a guard only reports (monitor) or also repairs (enforce).
+type Mode string
+
+const (
+	// ModeMonitor alerts and logs and changes nothing. It is the default.
+	ModeMonitor Mode = "monitor"
+	// ModeEnforce also takes the planned, reversible actions.
+	ModeEnforce Mode = "enforce"
+)
+
+// ParseMode reads a mode; the empty string is monitor, so that a missing
+// setting never turns enforcement on.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(strings.ToLower(strings.TrimSpace(s))) {
+	case "", ModeMonitor:
+		return ModeMonitor, nil
+	case ModeEnforce:
+		return ModeEnforce, nil
+	}
+	return "", fmt.Errorf("unknown mode %q (want monitor or enforce)", s)
+}
+
+// Severity ranks a finding. Its order is low < medium < high < critical.
+type Severity string
+
+// The severities, lowest first.
+const (
+	SeverityLow      Severity = "low"
+	SeverityMedium   Severity = "medium"
+	SeverityHigh     Severity = "high"
+	SeverityCritical Severity = "critical"
+)
+
+// Rank orders severities; an unknown severity ranks below low.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityLow:
+		return 1
+	case SeverityMedium:
+		return 2
+	case SeverityHigh:
+		return 3
+	case SeverityCritical:
+		return 4
+	}
+	return 0
+}
+
+// AtLeast reports whether s is as severe as min or more.
+func (s Severity) AtLeast(min Severity) bool { return s.Rank() >= min.Rank() }
+
+// ParseSeverity reads a severity name, case-insensitively.
+func ParseSeverity(v string) (Severity, error) {
+	s := Severity(strings.ToLower(strings.TrimSpace(v)))
+	if s.Rank() == 0 {
+		return "", fmt.Errorf("unknown severity %q (want low, medium, high or critical)", v)
+	}
+	return s, nil
+}
+
+// RuleID names a rule, stable across releases: alerts, logs, exemptions and
+// the ledger refer to it.
+type RuleID string
+
+// ResourceType says what kind of resource a finding is about.
+type ResourceType string
+
+// The resource types the guards look at.
+const (
+	ResourceFunction          ResourceType = "function"
+	ResourceAlias             ResourceType = "alias"
+	ResourceLayer             ResourceType = "layer"
+	ResourceCodeSigningConfig ResourceType = "code-signing-config"
+	ResourceRepository        ResourceType = "repository"
+)
+
+// Finding is one rule violated by the current state of one resource.
+type Finding struct {
+	Rule         RuleID       `json:"rule"`
+	Severity     Severity     `json:"severity"`
+	ResourceType ResourceType `json:"resourceType"`
+	// Resource is the name the resource is known by in its account and
+	// region: a function name, "function:alias", a repository name.
+	Resource string `json:"resource"`
+	// ARN is the resource's ARN where it has one.
+	ARN string `json:"arn,omitempty"`
+	// Summary is one line a person understands at a glance.
+	Summary string `json:"summary"`
+	// Detail explains the evidence: which code, which profile, which version.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Key identifies a finding across runs: the same rule on the same resource is
+// the same finding, so the sweep can tell new findings from open ones.
+func (f Finding) Key() string {
+	return string(f.Rule) + "|" + string(f.ResourceType) + "|" + f.Resource
+}
+
+// ActionKind names a remediation.
+type ActionKind string
+
+// Action is one planned remediation. Only the fields its kind uses are set.
+// Every action carries the instructions that undo it.
+type Action struct {
+	Kind ActionKind `json:"kind"`
+	// For lists the rules whose findings the action answers.
+	For      []RuleID `json:"for"`
+	Resource string   `json:"resource"`
+	// Params carries the kind's arguments (alias, version, ARNs) as strings,
+	// so that actions serialise plainly in evaluate's and audit's output.
+	Params map[string]string `json:"params,omitempty"`
+	// Summary says what the action does, in a sentence.
+	Summary string `json:"summary"`
+	// Undo says how a person reverses it, as a command where there is one.
+	Undo string `json:"undo"`
+}
+
+// Decision is what a rule set concluded about one resource.
+type Decision struct {
+	Findings []Finding `json:"findings"`
+	Actions  []Action  `json:"actions"`
+}
+
+// Highest returns the highest severity among the findings, or "" if none.
+func (d Decision) Highest() Severity {
+	var max Severity
+	for _, f := range d.Findings {
+		if f.Severity.Rank() > max.Rank() {
+			max = f.Severity
+		}
+	}
+	return max
+}
