@@ -1,0 +1,171 @@
+package settings
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/selfguard/selfguard/shared/finding"
+)
+
+// Environment variable names, as template.yaml sets them.
+const (
+	EnvMode                 = "SELFGUARD_MODE"
+	EnvTrustedProfiles      = "SELFGUARD_TRUSTED_PROFILES"
+	EnvCodeSigningConfigARN = "SELFGUARD_CODE_SIGNING_CONFIG_ARN"
+	EnvExemptFunctions      = "SELFGUARD_EXEMPT_FUNCTIONS"
+	EnvExemptRepositories   = "SELFGUARD_EXEMPT_REPOSITORIES"
+	EnvGuardRoleARNs        = "SELFGUARD_GUARD_ROLE_ARNS"
+	EnvTopicARN             = "SELFGUARD_TOPIC_ARN"
+	EnvLedgerTable          = "SELFGUARD_LEDGER_TABLE"
+	EnvApprovalTemplate     = "SELFGUARD_APPROVAL_TEMPLATE"
+	EnvRequiredApprovals    = "SELFGUARD_REQUIRED_APPROVALS"
+	EnvApprovalPool         = "SELFGUARD_APPROVAL_POOL"
+	EnvProtectedBranches    = "SELFGUARD_PROTECTED_BRANCHES"
+	EnvLambdaRate           = "SELFGUARD_LAMBDA_RATE"
+)
+
+// Settings is one guard's configuration.
+type Settings struct {
+	Mode finding.Mode
+	// TrustedProfiles are AWS Signer signing profile ARNs, or profile version
+	// ARNs. A profile ARN trusts every version of that profile.
+	TrustedProfiles []string
+	// CodeSigningConfigARN is the CSC (in Enforce) the guard attaches to a
+	// function without one, in enforce mode. Empty: it only alerts.
+	CodeSigningConfigARN string
+	// ExemptFunctions and ExemptRepositories are names or path.Match
+	// patterns ("sandbox-*") the guards skip.
+	ExemptFunctions    []string
+	ExemptRepositories []string
+	// GuardRoleARNs are the guards' own IAM role ARNs; events whose session
+	// issuer is exactly one of them are the guards' own writes.
+	GuardRoleARNs []string
+	TopicARN      string
+	LedgerTable   string
+	// ApprovalTemplate is the approval rule template every repository must
+	// have; RequiredApprovals, ApprovalPool and ProtectedBranches define it.
+	ApprovalTemplate  string
+	RequiredApprovals int
+	ApprovalPool      []string
+	ProtectedBranches []string
+	// LambdaRate caps the guard's calls on Lambda's shared 15/s bucket.
+	LambdaRate float64
+}
+
+// Defaults used where a variable is unset.
+const (
+	DefaultApprovalTemplate  = "selfguard-required-review"
+	DefaultRequiredApprovals = 1
+	DefaultLambdaRate        = 5
+)
+
+// FromEnv reads settings through getenv (os.Getenv in production).
+func FromEnv(getenv func(string) string) (Settings, error) {
+	mode, err := finding.ParseMode(getenv(EnvMode))
+	if err != nil {
+		return Settings{}, fmt.Errorf("%s: %w", EnvMode, err)
+	}
+	s := Settings{
+		Mode:                 mode,
+		TrustedProfiles:      List(getenv(EnvTrustedProfiles)),
+		CodeSigningConfigARN: strings.TrimSpace(getenv(EnvCodeSigningConfigARN)),
+		ExemptFunctions:      List(getenv(EnvExemptFunctions)),
+		ExemptRepositories:   List(getenv(EnvExemptRepositories)),
+		GuardRoleARNs:        List(getenv(EnvGuardRoleARNs)),
+		TopicARN:             strings.TrimSpace(getenv(EnvTopicARN)),
+		LedgerTable:          strings.TrimSpace(getenv(EnvLedgerTable)),
+		ApprovalTemplate:     strings.TrimSpace(getenv(EnvApprovalTemplate)),
+		ApprovalPool:         List(getenv(EnvApprovalPool)),
+		ProtectedBranches:    List(getenv(EnvProtectedBranches)),
+		RequiredApprovals:    DefaultRequiredApprovals,
+		LambdaRate:           DefaultLambdaRate,
+	}
+	if s.ApprovalTemplate == "" {
+		s.ApprovalTemplate = DefaultApprovalTemplate
+	}
+	if len(s.ProtectedBranches) == 0 {
+		s.ProtectedBranches = []string{"main"}
+	}
+	if v := strings.TrimSpace(getenv(EnvRequiredApprovals)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 25 {
+			return Settings{}, fmt.Errorf("%s: %q is not a whole number from 1 to 25", EnvRequiredApprovals, v)
+		}
+		s.RequiredApprovals = n
+	}
+	if v := strings.TrimSpace(getenv(EnvLambdaRate)); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 || r > 15 {
+			return Settings{}, fmt.Errorf("%s: %q is not a rate above 0 and at most 15 per second", EnvLambdaRate, v)
+		}
+		s.LambdaRate = r
+	}
+	for _, p := range append(append([]string{}, s.ExemptFunctions...), s.ExemptRepositories...) {
+		if _, err := path.Match(p, ""); err != nil {
+			return Settings{}, fmt.Errorf("exemption pattern %q: %w", p, err)
+		}
+	}
+	for _, a := range s.TrustedProfiles {
+		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":signer:") {
+			return Settings{}, fmt.Errorf("%s: %q is not a signing profile ARN", EnvTrustedProfiles, a)
+		}
+	}
+	for _, a := range s.GuardRoleARNs {
+		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":role/") {
+			return Settings{}, fmt.Errorf("%s: %q is not an IAM role ARN", EnvGuardRoleARNs, a)
+		}
+	}
+	return s, nil
+}
+
+// List splits a comma-separated value, dropping blanks.
+func List(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Trusted reports whether a signing profile version ARN is trusted: it is
+// listed, or its profile is (a version ARN is the profile ARN plus "/version").
+func (s Settings) Trusted(profileVersionARN string) bool {
+	if profileVersionARN == "" {
+		return false
+	}
+	for _, t := range s.TrustedProfiles {
+		if profileVersionARN == t || strings.HasPrefix(profileVersionARN, t+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// FunctionExempt reports whether a function name matches an exemption.
+func (s Settings) FunctionExempt(name string) bool { return matchAny(s.ExemptFunctions, name) }
+
+// RepositoryExempt reports whether a repository name matches an exemption.
+func (s Settings) RepositoryExempt(name string) bool { return matchAny(s.ExemptRepositories, name) }
+
+// IsGuard reports whether an issuer ARN is exactly one of the guard's roles.
+func (s Settings) IsGuard(issuerARN string) bool {
+	for _, a := range s.GuardRoleARNs {
+		if issuerARN == a {
+			return true
+		}
+	}
+	return false
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
