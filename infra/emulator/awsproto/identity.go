@@ -3,6 +3,7 @@ package awsproto
 import (
 	"net/http"
 	"regexp"
+	"sort"
 	"sync"
 )
 
@@ -82,6 +83,7 @@ func (ids *Identities) All() []Actor {
 	for _, a := range ids.byKey {
 		out = append(out, a)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
