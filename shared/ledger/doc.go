@@ -1,0 +1,23 @@
+// Package ledger is selfguard's memory in one DynamoDB table: which events
+// have been handled (so a duplicate delivery does nothing), every finding and
+// action taken (the audit trail), and the findings still open (so the sweep
+// alerts only on what is new or changed).
+//
+// Schema (single table, string keys pk and sk, TTL attribute expires_at in
+// epoch seconds):
+//
+//	pk                          sk                  attributes
+//	EVENT#<cloudtrail event id> CLAIM               state (in-progress|done), owner,
+//	                                                claimed_at, lease_until, expires_at (+7 days)
+//	AUDIT#<type>#<resource>     <RFC3339Nano>#<event id>#<n>
+//	                                                entry (JSON of Entry), rule, severity,
+//	                                                event_id, expires_at (+400 days)
+//	FINDING                     <finding.Key()>     finding (JSON), digest, first_seen,
+//	                                                last_seen, closed_at (absent while open)
+//
+// A claim is a conditional PutItem that succeeds only if no claim exists or
+// the existing one is still in progress with its lease run out: a run that
+// crashed mid-way is retried, not lost, and a finished one is never redone.
+// Memory is an in-memory ledger with the same behaviour, for the read-only
+// paths (selfguard evaluate, audit) and tests.
+package ledger
