@@ -65,7 +65,9 @@ func (t *Table) now() time.Time {
 }
 
 func s(v string) ddb.AttributeValue { return &ddb.AttributeValueMemberS{Value: v} }
-func n(v int64) ddb.AttributeValue  { return &ddb.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func n(v int64) ddb.AttributeValue {
+	return &ddb.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 func key(pk, sk string) map[string]ddb.AttributeValue {
 	return map[string]ddb.AttributeValue{AttrPK: s(pk), AttrSK: s(sk)}
@@ -273,8 +275,6 @@ func (t *Table) Close(ctx context.Context, k string, now time.Time) error {
 	}
 	return nil
 }
-
-
 
 // OpenFindings returns every finding not closed.
 func (t *Table) OpenFindings(ctx context.Context) ([]Open, error) {
