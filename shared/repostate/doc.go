@@ -1,0 +1,7 @@
+// Package repostate observes one CodeCommit repository as the repository
+// guard needs it: its identity and default branch, the approval rule templates
+// associated with it (content parsed), the configured required template as it
+// exists in the account, and each automated reviewer's status. It only reads;
+// a repository that does not exist gives ErrNotFound, which callers treat as
+// "nothing to do".
+package repostate

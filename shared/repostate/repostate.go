@@ -1,0 +1,189 @@
+package repostate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	cctypes "github.com/aws/aws-sdk-go-v2/service/codecommit/types"
+
+	"github.com/selfguard/selfguard/shared/reviewer"
+)
+
+// ErrNotFound means the repository does not exist (any more): nothing to do.
+var ErrNotFound = errors.New("repository not found")
+
+// Template is an approval rule template as read from CodeCommit.
+type Template struct {
+	Name    string  `json:"name"`
+	Content Content `json:"content"`
+	// RawContent is the content exactly as stored, and ContentSHA256 its
+	// hash, which CodeCommit wants back to update it.
+	RawContent    string `json:"rawContent"`
+	ContentSHA256 string `json:"contentSha256,omitempty"`
+	// ParseError is set when the content could not be read; such a
+	// template counts as requiring nothing.
+	ParseError string `json:"parseError,omitempty"`
+}
+
+// ApprovalsOn returns the approvals the template requires on a branch.
+func (t Template) ApprovalsOn(branch string) int {
+	if t.ParseError != "" {
+		return 0
+	}
+	return t.Content.ApprovalsOn(branch)
+}
+
+// Snapshot is one repository's current state.
+type Snapshot struct {
+	Name          string `json:"name"`
+	ARN           string `json:"arn"`
+	AccountID     string `json:"accountId,omitempty"`
+	DefaultBranch string `json:"defaultBranch,omitempty"`
+	// Templates are the approval rule templates associated with it.
+	Templates []Template `json:"templates"`
+	// Required is the configured required template as it exists in the
+	// account, associated or not; nil if it does not exist.
+	Required *Template `json:"required,omitempty"`
+	// Reviews holds each configured reviewer's status, in configuration order.
+	Reviews []reviewer.Status `json:"reviews"`
+}
+
+// Associated reports whether a template of that name is associated.
+func (s Snapshot) Associated(name string) bool {
+	for _, t := range s.Templates {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// CodeCommitAPI is the part of the CodeCommit client Reader uses.
+type CodeCommitAPI interface {
+	GetRepository(ctx context.Context, params *codecommit.GetRepositoryInput, optFns ...func(*codecommit.Options)) (*codecommit.GetRepositoryOutput, error)
+	ListAssociatedApprovalRuleTemplatesForRepository(ctx context.Context, params *codecommit.ListAssociatedApprovalRuleTemplatesForRepositoryInput, optFns ...func(*codecommit.Options)) (*codecommit.ListAssociatedApprovalRuleTemplatesForRepositoryOutput, error)
+	GetApprovalRuleTemplate(ctx context.Context, params *codecommit.GetApprovalRuleTemplateInput, optFns ...func(*codecommit.Options)) (*codecommit.GetApprovalRuleTemplateOutput, error)
+}
+
+// Reads are the IAM actions Reader needs, besides its reviewers' Status.
+var Reads = []string{
+	"codecommit:GetRepository",
+	"codecommit:ListAssociatedApprovalRuleTemplatesForRepository",
+	"codecommit:GetApprovalRuleTemplate",
+}
+
+// Reader reads snapshots.
+type Reader struct {
+	CodeCommit CodeCommitAPI
+	Reviewers  []reviewer.Reviewer
+	// RequiredTemplate is the configured template's name
+	// (settings.ApprovalTemplate); empty skips reading it.
+	RequiredTemplate string
+}
+
+// Snapshot reads a repository's current state. A repository that does not
+// exist gives ErrNotFound.
+func (r *Reader) Snapshot(ctx context.Context, name string) (Snapshot, error) {
+	out, err := r.CodeCommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(name)})
+	var missing *cctypes.RepositoryDoesNotExistException
+	if errors.As(err, &missing) {
+		return Snapshot{}, fmt.Errorf("get repository %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("get repository %s: %w", name, err)
+	}
+	s := Snapshot{Name: name, Templates: []Template{}, Reviews: []reviewer.Status{}}
+	if m := out.RepositoryMetadata; m != nil {
+		s.Name = aws.ToString(m.RepositoryName)
+		s.ARN = aws.ToString(m.Arn)
+		s.AccountID = aws.ToString(m.AccountId)
+		s.DefaultBranch = aws.ToString(m.DefaultBranch)
+	}
+	names, err := r.associated(ctx, name)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	for _, n := range names {
+		t, err := r.template(ctx, n)
+		if errors.Is(err, ErrTemplateNotFound) {
+			continue // deleted between the list and the read
+		}
+		if err != nil {
+			return Snapshot{}, err
+		}
+		s.Templates = append(s.Templates, t)
+		if n == r.RequiredTemplate {
+			req := t
+			s.Required = &req
+		}
+	}
+	if r.RequiredTemplate != "" && s.Required == nil {
+		t, err := r.template(ctx, r.RequiredTemplate)
+		switch {
+		case err == nil:
+			s.Required = &t
+		case !errors.Is(err, ErrTemplateNotFound):
+			return Snapshot{}, err
+		}
+	}
+	for _, rv := range r.Reviewers {
+		st, err := rv.Status(ctx, name)
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("review status of %s from %s: %w", name, rv.Name(), err)
+		}
+		s.Reviews = append(s.Reviews, st)
+	}
+	return s, nil
+}
+
+func (r *Reader) associated(ctx context.Context, repo string) ([]string, error) {
+	var names []string
+	p := codecommit.NewListAssociatedApprovalRuleTemplatesForRepositoryPaginator(r.CodeCommit,
+		&codecommit.ListAssociatedApprovalRuleTemplatesForRepositoryInput{RepositoryName: aws.String(repo)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		var missing *cctypes.RepositoryDoesNotExistException
+		if errors.As(err, &missing) {
+			return nil, fmt.Errorf("list approval rule templates of %s: %w", repo, ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list approval rule templates of %s: %w", repo, err)
+		}
+		names = append(names, page.ApprovalRuleTemplateNames...)
+	}
+	return names, nil
+}
+
+// ReadTemplate reads one approval rule template; one that does not exist
+// gives an error matching ErrTemplateNotFound.
+func ReadTemplate(ctx context.Context, api CodeCommitAPI, name string) (Template, error) {
+	return (&Reader{CodeCommit: api}).template(ctx, name)
+}
+
+// ErrTemplateNotFound means an approval rule template does not exist.
+var ErrTemplateNotFound = errors.New("approval rule template does not exist")
+
+func (r *Reader) template(ctx context.Context, name string) (Template, error) {
+	out, err := r.CodeCommit.GetApprovalRuleTemplate(ctx, &codecommit.GetApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String(name)})
+	var missing *cctypes.ApprovalRuleTemplateDoesNotExistException
+	if errors.As(err, &missing) {
+		return Template{}, fmt.Errorf("get approval rule template %s: %w", name, ErrTemplateNotFound)
+	}
+	if err != nil {
+		return Template{}, fmt.Errorf("get approval rule template %s: %w", name, err)
+	}
+	t := Template{Name: name}
+	if a := out.ApprovalRuleTemplate; a != nil {
+		t.RawContent = aws.ToString(a.ApprovalRuleTemplateContent)
+		t.ContentSHA256 = aws.ToString(a.RuleContentSha256)
+		c, err := ParseContent(t.RawContent)
+		if err != nil {
+			t.ParseError = err.Error()
+		}
+		t.Content = c
+	}
+	return t, nil
+}
