@@ -1,0 +1,225 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/selfguard/selfguard/shared/finding"
+)
+
+// Format names an output format.
+type Format string
+
+// The formats audit writes.
+const (
+	FormatTable Format = "table"
+	FormatJSON  Format = "json"
+	FormatASFF  Format = "asff"
+)
+
+// ParseFormat reads a format name.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case "", FormatTable:
+		return FormatTable, nil
+	case FormatJSON, FormatASFF:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (want table, json or asff)", s)
+}
+
+// Item is one finding in one account and region, with the actions enforce
+// mode would plan for its resource.
+type Item struct {
+	Account string            `json:"account"`
+	Region  string            `json:"region"`
+	Finding finding.Finding   `json:"finding"`
+	Actions []finding.Action  `json:"actions,omitempty"`
+	Extra   map[string]string `json:"-"`
+}
+
+// Report is the outcome of one audit.
+type Report struct {
+	GeneratedAt time.Time `json:"generatedAt"`
+	Accounts    []string  `json:"accounts"`
+	Regions     []string  `json:"regions"`
+	// Functions and Repositories count the resources evaluated.
+	Functions    int    `json:"functions"`
+	Repositories int    `json:"repositories"`
+	Items        []Item `json:"items"`
+}
+
+// Filter keeps the items whose rule matches one of rules and whose
+// resource matches one of resources (path.Match patterns; an empty list
+// keeps everything).
+func (r *Report) Filter(rules, resources []string) {
+	kept := r.Items[:0]
+	for _, it := range r.Items {
+		if matches(rules, string(it.Finding.Rule)) && matches(resources, it.Finding.Resource) {
+			kept = append(kept, it)
+		}
+	}
+	r.Items = kept
+}
+
+func matches(patterns []string, v string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, v); ok || p == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Sort orders items most severe first, then by account, region, resource
+// and rule, so output is stable from run to run.
+func (r *Report) Sort() {
+	sort.SliceStable(r.Items, func(i, j int) bool {
+		a, b := r.Items[i], r.Items[j]
+		if ra, rb := a.Finding.Severity.Rank(), b.Finding.Severity.Rank(); ra != rb {
+			return ra > rb
+		}
+		for _, p := range [][2]string{
+			{a.Account, b.Account}, {a.Region, b.Region},
+			{a.Finding.Resource, b.Finding.Resource}, {string(a.Finding.Rule), string(b.Finding.Rule)},
+		} {
+			if p[0] != p[1] {
+				return p[0] < p[1]
+			}
+		}
+		return false
+	})
+}
+
+// CountAtLeast counts the items as severe as min or more.
+func (r *Report) CountAtLeast(min finding.Severity) int {
+	n := 0
+	for _, it := range r.Items {
+		if it.Finding.Severity.AtLeast(min) {
+			n++
+		}
+	}
+	return n
+}
+
+// Counts returns the number of items per severity.
+func (r *Report) Counts() map[finding.Severity]int {
+	c := map[finding.Severity]int{}
+	for _, it := range r.Items {
+		c[it.Finding.Severity]++
+	}
+	return c
+}
+
+// Write renders the report in format f.
+func (r *Report) Write(w io.Writer, f Format) error {
+	switch f {
+	case FormatJSON:
+		return r.WriteJSON(w)
+	case FormatASFF:
+		return r.WriteASFF(w)
+	default:
+		return r.WriteTable(w)
+	}
+}
+
+// WriteJSON writes the report as one indented JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	out := *r
+	if out.Items == nil {
+		out.Items = []Item{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
+	return nil
+}
+
+var severityOrder = []finding.Severity{finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium, finding.SeverityLow}
+
+// WriteTable writes one section per severity, most severe first, each a
+// table of resource, rule and summary, then what enforce mode would do.
+func (r *Report) WriteTable(w io.Writer) error {
+	r.Sort()
+	bw := &errWriter{w: w}
+	fmt.Fprintf(bw, "selfguard audit - %s in %s: %d functions, %d repositories evaluated\n",
+		strings.Join(r.Accounts, ", "), strings.Join(r.Regions, ", "), r.Functions, r.Repositories)
+	if len(r.Items) == 0 {
+		fmt.Fprintln(bw, "\nNo findings.")
+		return bw.err
+	}
+	counts := r.Counts()
+	multiRegion := len(r.Regions) > 1
+	for _, sev := range severityOrder {
+		if counts[sev] == 0 {
+			continue
+		}
+		fmt.Fprintf(bw, "\n%s (%d)\n", strings.ToUpper(string(sev)), counts[sev])
+		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+		if multiRegion {
+			fmt.Fprintln(tw, "  REGION\tRESOURCE\tRULE\tSUMMARY")
+		} else {
+			fmt.Fprintln(tw, "  RESOURCE\tRULE\tSUMMARY")
+		}
+		for _, it := range r.Items {
+			if it.Finding.Severity != sev {
+				continue
+			}
+			if multiRegion {
+				fmt.Fprintf(tw, "  %s\t", clean(it.Region))
+			} else {
+				fmt.Fprint(tw, "  ")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", clean(it.Finding.Resource), clean(string(it.Finding.Rule)), clean(it.Finding.Summary))
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write table report: %w", err)
+		}
+	}
+	fmt.Fprintf(bw, "\n%d findings:", len(r.Items))
+	for _, sev := range severityOrder {
+		if counts[sev] > 0 {
+			fmt.Fprintf(bw, " %d %s", counts[sev], sev)
+		}
+	}
+	fmt.Fprintln(bw)
+	return bw.err
+}
+
+// clean keeps attacker-chosen names (function names, descriptions) from
+// forging lines or escape sequences in a terminal.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = fmt.Errorf("write table report: %w", err)
+	}
+	return n, err
+}
