@@ -172,9 +172,14 @@ func (s *Service) repositoryMetadata(r *repository, forTrail bool) map[string]an
 		"accountId":      s.env.Account,
 		"repositoryId":   r.id,
 		"repositoryName": r.name,
-		"arn":            s.repositoryARN(r.name),
 		"cloneUrlHttp":   "https://git-codecommit." + s.env.Region + ".amazonaws.com/v1/repos/" + r.name,
 		"cloneUrlSsh":    "ssh://git-codecommit." + s.env.Region + ".amazonaws.com/v1/repos/" + r.name,
+	}
+	// The API names the ARN "Arn"; CloudTrail records print it as "arn".
+	if forTrail {
+		m["arn"] = s.repositoryARN(r.name)
+	} else {
+		m["Arn"] = s.repositoryARN(r.name)
 	}
 	if r.description != "" {
 		m["repositoryDescription"] = r.description
