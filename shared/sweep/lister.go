@@ -1,0 +1,267 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+// LambdaLister is the part of the Lambda client the lister uses: listings
+// only, all on the shared control-plane bucket, 50 items a call.
+type LambdaLister interface {
+	ListFunctions(ctx context.Context, in *lambda.ListFunctionsInput, optFns ...func(*lambda.Options)) (*lambda.ListFunctionsOutput, error)
+	ListCodeSigningConfigs(ctx context.Context, in *lambda.ListCodeSigningConfigsInput, optFns ...func(*lambda.Options)) (*lambda.ListCodeSigningConfigsOutput, error)
+	ListFunctionsByCodeSigningConfig(ctx context.Context, in *lambda.ListFunctionsByCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.ListFunctionsByCodeSigningConfigOutput, error)
+}
+
+// RepositoryLister is the part of the CodeCommit client the lister uses.
+type RepositoryLister interface {
+	ListRepositories(ctx context.Context, in *codecommit.ListRepositoriesInput, optFns ...func(*codecommit.Options)) (*codecommit.ListRepositoriesOutput, error)
+}
+
+// Queue takes batches for the workers: SQS in the account, a channel in
+// `selfguard audit`.
+type Queue interface {
+	Send(ctx context.Context, b Batch) error
+}
+
+// ListerPermissions are the IAM actions the lister needs (besides the
+// queue's sqs:SendMessage and the ledger's).
+var ListerPermissions = []string{
+	"lambda:ListFunctions",
+	"lambda:ListCodeSigningConfigs",
+	"lambda:ListFunctionsByCodeSigningConfig",
+	"codecommit:ListRepositories",
+}
+
+// Lister walks the account's functions and repositories and sends them to
+// the workers in batches. Its memory holds one page and one batch, plus
+// the function-to-CSC map (one entry per function that has a CSC).
+type Lister struct {
+	Lambda LambdaLister
+	// Repositories may be nil: then repositories are not swept.
+	Repositories RepositoryLister
+	Settings     settings.Settings
+	Queue        Queue
+	// SkipFunctions leaves functions out (audit --repositories-only).
+	SkipFunctions bool
+	// BatchFunctions and BatchRepositories size the batches (defaults
+	// DefaultBatchFunctions and DefaultBatchRepositories).
+	BatchFunctions    int
+	BatchRepositories int
+	// OnFunction, when set, is told of every function listed (progress).
+	OnFunction func(name string)
+}
+
+// ListStats says what one listing sent.
+type ListStats struct {
+	Batches      int `json:"batches"`
+	Functions    int `json:"functions"`
+	Repositories int `json:"repositories"`
+	// Exempt counts functions and repositories skipped by configuration.
+	Exempt int `json:"exempt"`
+	// CodeSigningConfigs counts the CSCs listed.
+	CodeSigningConfigs int `json:"codeSigningConfigs"`
+}
+
+// List sends every function and repository of the region to the queue,
+// as batches numbered from 0, and returns how many it sent.
+func (l *Lister) List(ctx context.Context, run string) (ListStats, error) {
+	var st ListStats
+	if !l.SkipFunctions && l.Lambda != nil {
+		if err := l.listFunctions(ctx, run, &st); err != nil {
+			return st, err
+		}
+	}
+	if l.Repositories != nil {
+		if err := l.listRepositories(ctx, run, &st); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// cscs maps each unqualified function ARN to its code signing config,
+// from ListCodeSigningConfigs and ListFunctionsByCodeSigningConfig: two
+// listings per CSC instead of one GetFunctionCodeSigningConfig per function.
+func (l *Lister) cscs(ctx context.Context, st *ListStats) (map[string]*CSC, error) {
+	out := map[string]*CSC{}
+	p := lambda.NewListCodeSigningConfigsPaginator(l.Lambda, &lambda.ListCodeSigningConfigsInput{MaxItems: aws.Int32(50)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list code signing configs: %w", err)
+		}
+		for _, c := range page.CodeSigningConfigs {
+			st.CodeSigningConfigs++
+			csc := &CSC{ARN: aws.ToString(c.CodeSigningConfigArn)}
+			if c.AllowedPublishers != nil {
+				csc.AllowedPublishers = c.AllowedPublishers.SigningProfileVersionArns
+			}
+			if c.CodeSigningPolicies != nil {
+				csc.Policy = string(c.CodeSigningPolicies.UntrustedArtifactOnDeployment)
+			}
+			fp := lambda.NewListFunctionsByCodeSigningConfigPaginator(l.Lambda, &lambda.ListFunctionsByCodeSigningConfigInput{
+				CodeSigningConfigArn: c.CodeSigningConfigArn, MaxItems: aws.Int32(50),
+			})
+			for fp.HasMorePages() {
+				fpage, err := fp.NextPage(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("list functions by code signing config %s: %w", csc.ARN, err)
+				}
+				for _, arn := range fpage.FunctionArns {
+					out[unqualified(arn)] = csc
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) error {
+	cscs, err := l.cscs(ctx, st)
+	if err != nil {
+		return err
+	}
+	size := l.BatchFunctions
+	if size <= 0 {
+		size = DefaultBatchFunctions
+	}
+	batch := Batch{Run: run, Index: st.Batches}
+	bytes := 0
+	flush := func() error {
+		if len(batch.Functions) == 0 {
+			return nil
+		}
+		if err := l.Queue.Send(ctx, batch); err != nil {
+			return fmt.Errorf("send batch %d: %w", batch.Index, err)
+		}
+		st.Batches++
+		batch = Batch{Run: run, Index: st.Batches}
+		bytes = 0
+		return nil
+	}
+	var cur *Function
+	done := func() error {
+		if cur == nil {
+			return nil
+		}
+		f := *cur
+		cur = nil
+		if l.Settings.FunctionExempt(f.Name) {
+			st.Exempt++
+			return nil
+		}
+		f.CSC = cscs[f.ARN]
+		st.Functions++
+		if l.OnFunction != nil {
+			l.OnFunction(f.Name)
+		}
+		// A rough size: enough to keep a batch of many-versioned functions
+		// under the message limit; Encode checks the real size.
+		n := 200 + 400*(len(f.Versions)+1)
+		if len(batch.Functions) > 0 && (len(batch.Functions) >= size || bytes+n > MaxMessageBytes/2) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		batch.Functions = append(batch.Functions, f)
+		bytes += n
+		return nil
+	}
+	// With FunctionVersion=ALL the listing gives $LATEST and every
+	// published version, one function's entries after another; a function
+	// is complete when the next name begins.
+	p := lambda.NewListFunctionsPaginator(l.Lambda, &lambda.ListFunctionsInput{
+		FunctionVersion: types.FunctionVersionAll, MaxItems: aws.Int32(50),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list functions: %w", err)
+		}
+		for _, fc := range page.Functions {
+			name := aws.ToString(fc.FunctionName)
+			if cur != nil && cur.Name != name {
+				if err := done(); err != nil {
+					return err
+				}
+			}
+			if cur == nil {
+				cur = &Function{Name: name, ARN: unqualified(aws.ToString(fc.FunctionArn))}
+			}
+			v := versionOf(fc)
+			if v.Version == functionstate.Latest {
+				cur.Latest = v
+			} else {
+				cur.Versions = append(cur.Versions, v)
+			}
+		}
+	}
+	if err := done(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+func (l *Lister) listRepositories(ctx context.Context, run string, st *ListStats) error {
+	size := l.BatchRepositories
+	if size <= 0 {
+		size = DefaultBatchRepositories
+	}
+	batch := Batch{Run: run, Index: st.Batches}
+	flush := func() error {
+		if len(batch.Repositories) == 0 {
+			return nil
+		}
+		if err := l.Queue.Send(ctx, batch); err != nil {
+			return fmt.Errorf("send batch %d: %w", batch.Index, err)
+		}
+		st.Batches++
+		batch = Batch{Run: run, Index: st.Batches}
+		return nil
+	}
+	p := codecommit.NewListRepositoriesPaginator(l.Repositories, &codecommit.ListRepositoriesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list repositories: %w", err)
+		}
+		for _, r := range page.Repositories {
+			name := aws.ToString(r.RepositoryName)
+			if l.Settings.RepositoryExempt(name) {
+				st.Exempt++
+				continue
+			}
+			st.Repositories++
+			batch.Repositories = append(batch.Repositories, name)
+			if len(batch.Repositories) >= size {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// unqualified drops a version or alias qualifier from a function ARN:
+// arn:aws:lambda:r:a:function:name[:qualifier] has 7 fields unqualified.
+func unqualified(arn string) string {
+	n := 0
+	for i := 0; i < len(arn); i++ {
+		if arn[i] == ':' {
+			n++
+			if n == 7 {
+				return arn[:i]
+			}
+		}
+	}
+	return arn
+}

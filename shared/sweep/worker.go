@@ -1,0 +1,163 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+// AliasLister is the part of the Lambda client the worker uses. ListAliases
+// per function is the one shared-bucket call the sweep cannot avoid: no
+// listing spans functions' aliases.
+type AliasLister interface {
+	ListAliases(ctx context.Context, in *lambda.ListAliasesInput, optFns ...func(*lambda.Options)) (*lambda.ListAliasesOutput, error)
+}
+
+// WorkerPermissions are the IAM actions the worker's own reads need.
+var WorkerPermissions = []string{"lambda:ListAliases"}
+
+// Actor carries out a planned action: the event-driven guards' Act.
+type Actor interface {
+	Act(ctx context.Context, s guard.Subject, a finding.Action) guard.Outcome
+}
+
+// Evaluator reads and judges one subject: the repository guard's Evaluate.
+type Evaluator interface {
+	Evaluate(ctx context.Context, s guard.Subject) (finding.Decision, error)
+}
+
+// DecideFunc is the Lambda guard's pure decision (codepolicy.Decide).
+type DecideFunc func(s functionstate.Snapshot, cfg settings.Settings) finding.Decision
+
+// Result is what the sweep concluded about one resource.
+type Result struct {
+	Subject  guard.Subject    `json:"subject"`
+	Decision finding.Decision `json:"decision"`
+	// Outcomes are the actions taken, in enforce mode only.
+	Outcomes []guard.Outcome `json:"outcomes,omitempty"`
+}
+
+// Sink receives every result: the ledger and alerts in the account, the
+// report in `selfguard audit`. A result with no findings still counts: it
+// is how a finding is known to be gone.
+type Sink interface {
+	Result(ctx context.Context, r Result) error
+}
+
+// Worker evaluates batches with the event-driven guards' own rules and,
+// in enforce mode, their own actions.
+type Worker struct {
+	Aliases AliasLister
+	Decide  DecideFunc
+	// Repositories evaluates repositories; nil skips repository batches.
+	Repositories Evaluator
+	// LambdaActor and RepositoryActor act in enforce mode. Nil never acts
+	// (audit passes nil, so it cannot write whatever the mode says).
+	LambdaActor     Actor
+	RepositoryActor Actor
+	Settings        settings.Settings
+	Sink            Sink
+}
+
+// Process evaluates every resource of a batch. A resource that fails does
+// not stop the others; the errors are returned together, so the batch is
+// retried (evaluation is level-triggered, so repeating it is harmless).
+func (w *Worker) Process(ctx context.Context, b Batch) error {
+	var errs []error
+	for _, f := range b.Functions {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.function(ctx, f); err != nil {
+			errs = append(errs, fmt.Errorf("function %s: %w", f.Name, err))
+		}
+	}
+	for _, name := range b.Repositories {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.repository(ctx, name); err != nil {
+			errs = append(errs, fmt.Errorf("repository %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Worker) function(ctx context.Context, f Function) error {
+	subject := guard.Subject{Type: finding.ResourceFunction, Name: f.Name}
+	if w.Settings.FunctionExempt(f.Name) {
+		return nil
+	}
+	aliases, err := w.aliases(ctx, f.Name)
+	var nf *types.ResourceNotFoundException
+	if errors.As(err, &nf) {
+		return nil // deleted since the listing: nothing to judge
+	}
+	if err != nil {
+		return err
+	}
+	d := w.Decide(f.Snapshot(aliases), w.Settings)
+	return w.finish(ctx, subject, d, w.LambdaActor)
+}
+
+func (w *Worker) aliases(ctx context.Context, name string) ([]functionstate.Alias, error) {
+	var out []functionstate.Alias
+	p := lambda.NewListAliasesPaginator(w.Aliases, &lambda.ListAliasesInput{FunctionName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list aliases: %w", err)
+		}
+		for _, a := range page.Aliases {
+			al := functionstate.Alias{
+				Name: aws.ToString(a.Name), ARN: aws.ToString(a.AliasArn),
+				FunctionVersion: aws.ToString(a.FunctionVersion), RevisionID: aws.ToString(a.RevisionId),
+			}
+			if a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+				al.AdditionalWeights = make(map[string]float64, len(a.RoutingConfig.AdditionalVersionWeights))
+				for v, wt := range a.RoutingConfig.AdditionalVersionWeights {
+					al.AdditionalWeights[v] = wt
+				}
+			}
+			out = append(out, al)
+		}
+	}
+	return out, nil
+}
+
+func (w *Worker) repository(ctx context.Context, name string) error {
+	if w.Repositories == nil || w.Settings.RepositoryExempt(name) {
+		return nil
+	}
+	subject := guard.Subject{Type: finding.ResourceRepository, Name: name}
+	d, err := w.Repositories.Evaluate(ctx, subject)
+	if err != nil {
+		return err
+	}
+	return w.finish(ctx, subject, d, w.RepositoryActor)
+}
+
+// finish acts in enforce mode, as the event-driven guard would, and hands
+// the result on. An action that failed is reported in its outcome and the
+// sink decides what to do with it; it does not fail the batch, since a
+// retry would only repeat the same refusal.
+func (w *Worker) finish(ctx context.Context, s guard.Subject, d finding.Decision, actor Actor) error {
+	r := Result{Subject: s, Decision: d}
+	if w.Settings.Mode == finding.ModeEnforce && actor != nil {
+		for _, a := range d.Actions {
+			r.Outcomes = append(r.Outcomes, actor.Act(ctx, s, a))
+		}
+	}
+	if w.Sink == nil {
+		return nil
+	}
+	return w.Sink.Result(ctx, r)
+}
