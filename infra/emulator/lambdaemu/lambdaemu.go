@@ -1,35 +1,68 @@
-// Package lambdaemu emulates the AWS Lambda control plane for selfguard's
-// local account. (Skeleton: filled in by the Lambda emulator work.)
 package lambdaemu
 
 import (
+	"crypto/rand"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 )
 
-// World is the Lambda part of a world file.
-type World struct{}
+// Defaults that a World can change.
+const (
+	// DefaultUpdateDelay is how long a create or update stays Pending or
+	// InProgress.
+	DefaultUpdateDelay = 300 * time.Millisecond
+	// DefaultGetFunctionPerSecond is AWS's GetFunction quota per account
+	// and region.
+	DefaultGetFunctionPerSecond = 100
+	// DefaultControlPlanePerSecond is AWS's shared quota of every other
+	// control-plane call per account and region.
+	DefaultControlPlanePerSecond = 15
+)
 
 // Service is the emulated Lambda control plane.
-type Service struct{ env *awsproto.Env }
+type Service struct {
+	env *awsproto.Env
 
-// New returns an empty Lambda.
-func New(env *awsproto.Env) *Service { return &Service{env: env} }
+	mu          sync.Mutex
+	functions   map[string]*function
+	cscs        map[string]*codeSigningConfig // by ARN
+	layers      map[string]*layer             // by unversioned layer ARN
+	profiles    map[string]*signingProfile    // by profile name
+	s3          map[string][]byte             // by bucket + "/" + key
+	updateDelay time.Duration
+	quotas      Quotas
+	getBucket   *awsproto.Bucket
+	ctlBucket   *awsproto.Bucket
+	urlKey      []byte
+	routes      []route
+}
+
+// New returns a Lambda with no resources, AWS's default quotas and the
+// default update delay.
+func New(env *awsproto.Env) *Service {
+	s := &Service{env: env, urlKey: make([]byte, 32)}
+	_, _ = rand.Read(s.urlKey)
+	s.reset()
+	s.setQuotas(Quotas{GetFunctionPerSecond: DefaultGetFunctionPerSecond, ControlPlanePerSecond: DefaultControlPlanePerSecond})
+	s.routes = s.buildRoutes()
+	return s
+}
+
+func (s *Service) reset() {
+	s.functions = map[string]*function{}
+	s.cscs = map[string]*codeSigningConfig{}
+	s.layers = map[string]*layer{}
+	s.profiles = map[string]*signingProfile{}
+	s.s3 = map[string][]byte{}
+	s.updateDelay = DefaultUpdateDelay
+}
 
 // SigningNames implements emulator.Service.
 func (s *Service) SigningNames() []string { return []string{"lambda"} }
 
-// ServeAWS implements emulator.Service.
-func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, call *awsproto.Call) {
-	awsproto.WriteRESTJSONError(w, awsproto.Errorf(http.StatusNotFound, "UnknownOperationException", "not implemented"))
-}
-
-// LoadWorld replaces the state with a world's.
-func (s *Service) LoadWorld(w World) error { return nil }
-
-// DumpWorld returns the state as a world.
-func (s *Service) DumpWorld() World { return World{} }
-
-// Admin implements emulator.Service.
-func (s *Service) Admin() (string, http.Handler) { return "lambda", nil }
+// Admin implements emulator.Service: the routes of admin.go, mounted at
+// /_selfguard/lambda/.
+func (s *Service) Admin() (string, http.Handler) { return "lambda", s.adminHandler() }

@@ -1,0 +1,16 @@
+// Package lambdaemu emulates the AWS Lambda control plane for selfguard's
+// local account, well enough that unmodified aws-sdk-go-v2 Lambda clients
+// work against it: functions (Zip and Image), published versions, aliases
+// with weighted routing, reserved concurrency, tags, layers, code signing
+// configs, and the behaviour selfguard depends on — asynchronous updates
+// (LastUpdateStatus, 409 ResourceConflictException), optimistic locking
+// (RevisionId, 412 PreconditionFailedException), code signature checks on
+// deploy, the two per-account API quotas (429 TooManyRequestsException), and
+// a CloudTrail record of every write.
+//
+// There is no AWS Signer locally, so the package carries a small honest
+// stand-in (see signer.go and SignatureEntry): signing profiles with
+// per-profile MAC keys, a signature entry added to the zip, revocation and
+// expiry. Code is stored in memory; Code.Location URLs are served from the
+// emulator's admin API and expire after ten minutes of emulator time.
+package lambdaemu
