@@ -1,0 +1,210 @@
+package lambdaguard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/rs/zerolog"
+
+	"github.com/selfguard/selfguard/shared/codepolicy"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/remediate"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+// ErrMonitorMode is returned (in a failed Outcome) when Act is called while
+// the guard is in monitor mode: the pipeline should never do that.
+var ErrMonitorMode = errors.New("monitor mode: actions are not taken")
+
+// API is the part of the Lambda client the guard uses.
+type API interface {
+	functionstate.API
+	remediate.API
+	ListFunctionsByCodeSigningConfig(ctx context.Context, in *lambda.ListFunctionsByCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.ListFunctionsByCodeSigningConfigOutput, error)
+}
+
+// SubjectReads are the IAM actions the guard needs beyond the Reader's and
+// the actions': finding the functions that use a code signing config.
+var SubjectReads = []string{"lambda:ListFunctionsByCodeSigningConfig"}
+
+// Guard is the Lambda guard.
+type Guard struct {
+	API        API
+	Reader     *functionstate.Reader
+	Remediator *remediate.Remediator
+	Settings   settings.Settings
+	// SettleTimeout bounds the wait for an update in progress before the
+	// guard reads again after a conflict; 30 s if zero.
+	SettleTimeout time.Duration
+}
+
+var _ guard.Evaluator = (*Guard)(nil)
+
+// New returns a guard that reads and acts through api.
+func New(api API, cfg settings.Settings) *Guard {
+	return &Guard{API: api, Reader: functionstate.NewReader(api), Remediator: remediate.New(api, cfg), Settings: cfg}
+}
+
+// Permissions returns every IAM action the guard needs: reads, subject
+// expansion and each action kind's writes, without duplicates.
+func Permissions() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(ps []string) {
+		for _, p := range ps {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	add(functionstate.Permissions)
+	add(SubjectReads)
+	for _, k := range []finding.ActionKind{codepolicy.ActionAttachCSC, codepolicy.ActionRestoreCode,
+		codepolicy.ActionRestoreLayers, codepolicy.ActionMoveAlias, codepolicy.ActionContain} {
+		add(remediate.Permissions[k])
+	}
+	return out
+}
+
+// scopeOf says what a subject needs read.
+func scopeOf(s guard.Subject) functionstate.Scope {
+	if s.Type == finding.ResourceAlias && s.Qualifier != "" {
+		return functionstate.ScopeAlias(s.Qualifier)
+	}
+	return functionstate.ScopeCode
+}
+
+// Evaluate implements guard.Evaluator. A code signing config subject is
+// judged through every function that uses it.
+func (g *Guard) Evaluate(ctx context.Context, s guard.Subject) (finding.Decision, error) {
+	if s.Type == finding.ResourceCodeSigningConfig {
+		return g.evaluateCSC(ctx, s.Name)
+	}
+	d, _, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
+	return d, err
+}
+
+// EvaluateFunction reads one function in a scope and decides. A function
+// that is exempt or gone gives an empty decision; an exempt one is not read.
+func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope functionstate.Scope) (finding.Decision, functionstate.Snapshot, error) {
+	name = functionstate.FunctionName(name)
+	log := zerolog.Ctx(ctx)
+	if g.Settings.FunctionExempt(name) {
+		log.Info().Str("resource", name).Msg("function is exempt; skipped")
+		return finding.Decision{}, functionstate.Snapshot{Name: name}, nil
+	}
+	snap, err := g.Reader.Read(ctx, name, scope)
+	if errors.Is(err, functionstate.ErrNotFound) {
+		log.Info().Str("resource", name).Msg("function no longer exists; nothing to do")
+		return finding.Decision{}, snap, nil
+	}
+	if err != nil {
+		return finding.Decision{}, snap, fmt.Errorf("observe function %s: %w", name, err)
+	}
+	if codepolicy.NeedsVersions(snap, g.Settings) {
+		if err := g.Reader.ReadVersions(ctx, &snap); err != nil {
+			if errors.Is(err, functionstate.ErrNotFound) {
+				return finding.Decision{}, snap, nil
+			}
+			return finding.Decision{}, snap, fmt.Errorf("observe versions of %s: %w", name, err)
+		}
+	}
+	return codepolicy.Decide(snap, g.Settings), snap, nil
+}
+
+func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, error) {
+	var all finding.Decision
+	p := lambda.NewListFunctionsByCodeSigningConfigPaginator(g.API, &lambda.ListFunctionsByCodeSigningConfigInput{
+		CodeSigningConfigArn: aws.String(arn),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return all, fmt.Errorf("list functions of code signing config %s: %w", arn, err)
+		}
+		for _, fa := range page.FunctionArns {
+			d, _, err := g.EvaluateFunction(ctx, fa, functionstate.ScopeCode)
+			if err != nil {
+				return all, err
+			}
+			all.Findings = append(all.Findings, d.Findings...)
+			all.Actions = append(all.Actions, d.Actions...)
+		}
+	}
+	return all, nil
+}
+
+// Act implements guard.Evaluator. The action is carried out with the
+// revisions it was planned on; if the function changed meanwhile, the guard
+// reads and decides once more and carries out the fresh decision's action
+// of the same kind, if any.
+func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guard.Outcome {
+	if g.Settings.Mode != finding.ModeEnforce {
+		return guard.Outcome{Action: a, Status: guard.OutcomeFailed, Err: ErrMonitorMode, Message: ErrMonitorMode.Error()}
+	}
+	o := g.Remediator.Do(ctx, a)
+	if !errors.Is(o.Err, remediate.ErrConflict) {
+		return o
+	}
+	fn := a.Params[codepolicy.ParamFunction]
+	if fn == "" {
+		fn = functionstate.FunctionName(s.Name)
+	}
+	log := zerolog.Ctx(ctx).With().Str("resource", fn).Str("action", string(a.Kind)).Logger()
+	log.Info().Err(o.Err).Msg("function changed since it was read; reading again")
+	g.settle(ctx, fn)
+	scope := scopeOf(s)
+	if s.Type == finding.ResourceCodeSigningConfig {
+		scope = functionstate.ScopeCode
+	}
+	if a.Kind == codepolicy.ActionMoveAlias {
+		scope = functionstate.ScopeAlias(a.Params[codepolicy.ParamAlias])
+	}
+	d, _, err := g.EvaluateFunction(ctx, fn, scope)
+	if err != nil {
+		return guard.Outcome{Action: a, Status: guard.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
+	}
+	fresh, ok := same(d, a)
+	if !ok {
+		return guard.Outcome{Action: a, Status: guard.OutcomeNotNeeded,
+			Message: fn + " changed meanwhile and no longer needs " + string(a.Kind)}
+	}
+	o = g.Remediator.Do(ctx, fresh)
+	o.Action = a
+	if errors.Is(o.Err, remediate.ErrConflict) {
+		o.Message = fn + " changed again while being repaired; left alone until the next event or sweep"
+	}
+	return o
+}
+
+// settle waits, bounded, for an update in progress to finish, so that a
+// fresh read sees its result rather than another 409.
+func (g *Guard) settle(ctx context.Context, fn string) {
+	d := g.SettleTimeout
+	if d <= 0 {
+		d = 30 * time.Second
+	}
+	w := lambda.NewFunctionUpdatedV2Waiter(g.API, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 2*time.Second
+	})
+	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, d); err != nil {
+		zerolog.Ctx(ctx).Debug().Err(err).Str("resource", fn).Msg("function did not settle")
+	}
+}
+
+// same finds the fresh decision's action of the same kind on the same resource.
+func same(d finding.Decision, a finding.Action) (finding.Action, bool) {
+	for _, f := range d.Actions {
+		if f.Kind == a.Kind && f.Resource == a.Resource {
+			return f, true
+		}
+	}
+	return finding.Action{}, false
+}

@@ -1,0 +1,77 @@
+package lambdaguard
+
+import (
+	"fmt"
+
+	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/guard"
+)
+
+// request holds the request parameters of the Lambda records the guard
+// reads (camelCase, as CloudTrail records them).
+type request struct {
+	FunctionName         string `json:"functionName"`
+	Name                 string `json:"name"`
+	Qualifier            string `json:"qualifier"`
+	CodeSigningConfigArn string `json:"codeSigningConfigArn"`
+}
+
+// response holds what the guard may need from a response: the function a
+// CreateFunction or PublishVersion answered with.
+type response struct {
+	FunctionName string `json:"functionName"`
+	FunctionArn  string `json:"functionArn"`
+}
+
+// Subjects implements guard.Evaluator. Records of other sources or of
+// operations the guard does not judge give no subject. An
+// UpdateCodeSigningConfig record gives the code signing config itself: its
+// functions are found when it is evaluated, which needs a context.
+func (g *Guard) Subjects(rec cloudtrail.Record) ([]guard.Subject, error) {
+	if rec.EventSource != cloudtrail.SourceLambda {
+		return nil, nil
+	}
+	op := rec.Operation()
+	switch op {
+	case cloudtrail.CreateFunction, cloudtrail.UpdateFunctionCode, cloudtrail.UpdateFunctionConfiguration,
+		cloudtrail.PublishVersion, cloudtrail.PutFunctionCodeSigningConfig, cloudtrail.DeleteFunctionCodeSigningConfig,
+		cloudtrail.CreateAlias, cloudtrail.UpdateAlias, cloudtrail.UpdateCodeSigningConfig:
+	default:
+		// PublishLayerVersion among them: a layer is judged once a function uses it.
+		return nil, nil
+	}
+	var req request
+	if err := rec.Request(&req); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if op == cloudtrail.UpdateCodeSigningConfig {
+		if req.CodeSigningConfigArn == "" {
+			return nil, fmt.Errorf("%s: no codeSigningConfigArn in the request", op)
+		}
+		return []guard.Subject{{Type: finding.ResourceCodeSigningConfig, Name: req.CodeSigningConfigArn}}, nil
+	}
+	ref := req.FunctionName
+	if ref == "" {
+		var resp response
+		if err := rec.Response(&resp); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		ref = resp.FunctionName
+	}
+	if ref == "" {
+		return nil, fmt.Errorf("%s: no functionName in the record", op)
+	}
+	name, qualifier := functionstate.SplitFunction(ref)
+	if req.Qualifier != "" {
+		qualifier = req.Qualifier
+	}
+	if op == cloudtrail.CreateAlias || op == cloudtrail.UpdateAlias {
+		if req.Name == "" {
+			return nil, fmt.Errorf("%s: no alias name in the request", op)
+		}
+		return []guard.Subject{{Type: finding.ResourceAlias, Name: name, Qualifier: req.Name}}, nil
+	}
+	return []guard.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: qualifier}}, nil
+}
