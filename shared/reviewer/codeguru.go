@@ -169,6 +169,11 @@ func (c *CodeGuru) Enable(ctx context.Context, repo string) (Status, error) {
 		if reason, ok := refusal(err); ok {
 			return cur, &RefusedError{Reviewer: CodeGuruName, Reason: reason, Replacements: CodeGuruReplacements}
 		}
+		var conflict *cgtypes.ConflictException
+		if errors.As(err, &conflict) {
+			// Someone associated it meanwhile: report what is there now.
+			return c.Status(ctx, repo)
+		}
 		return cur, fmt.Errorf("associate %s with codeguru reviewer: %w", repo, err)
 	}
 	if out.RepositoryAssociation == nil {
