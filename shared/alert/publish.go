@@ -1,0 +1,62 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+)
+
+// SNS is the part of the SNS client the publisher uses.
+type SNS interface {
+	Publish(ctx context.Context, params *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+// Publisher sends alerts to an SNS topic.
+type Publisher struct {
+	Client   SNS
+	TopicARN string
+}
+
+// Send publishes one finding's alert.
+func (p *Publisher) Send(ctx context.Context, a Alert) error {
+	return p.Publish(ctx, Format(a))
+}
+
+// SendSummary publishes a sweep summary.
+func (p *Publisher) SendSummary(ctx context.Context, s Summary) error {
+	return p.Publish(ctx, FormatSummary(s))
+}
+
+// Publish sends a formatted message.
+func (p *Publisher) Publish(ctx context.Context, m Message) error {
+	if p.TopicARN == "" {
+		return errors.New("publish alert: no topic configured")
+	}
+	attrs := make(map[string]snstypes.MessageAttributeValue, len(m.Attributes))
+	for k, v := range m.Attributes {
+		attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
+	}
+	_, err := p.Client.Publish(ctx, &sns.PublishInput{
+		TopicArn:          aws.String(p.TopicARN),
+		Subject:           aws.String(m.Subject),
+		Message:           aws.String(m.Body),
+		MessageAttributes: attrs,
+	})
+	if err != nil {
+		return fmt.Errorf("publish alert %q: %w", m.Subject, err)
+	}
+	return nil
+}
+
+// Discard drops alerts; the read-only paths (selfguard evaluate) use it.
+type Discard struct{}
+
+// Send does nothing.
+func (Discard) Send(context.Context, Alert) error { return nil }
+
+// SendSummary does nothing.
+func (Discard) SendSummary(context.Context, Summary) error { return nil }
