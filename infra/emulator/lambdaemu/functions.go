@@ -524,5 +524,6 @@ func (s *Service) publish(f *function, description string, now time.Time) *versi
 	v := &version{Number: fmt.Sprint(f.NextVersion), Config: cfg, RevisionID: awsproto.NewID(), LastModified: now}
 	f.NextVersion++
 	f.Versions = append(f.Versions, v)
+	f.Latest.RevisionID = awsproto.NewID() // AWS gives $LATEST a new revision on publish too
 	return v
 }
