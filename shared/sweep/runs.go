@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,7 +62,9 @@ func runKey(run string) map[string]ddb.AttributeValue {
 	}
 }
 
-func num(v int64) ddb.AttributeValue { return &ddb.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func num(v int64) ddb.AttributeValue {
+	return &ddb.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 // Start records a run's start time.
 func (r *Runs) Start(ctx context.Context, run string, at time.Time) error {
@@ -82,9 +85,9 @@ func (r *Runs) Start(ctx context.Context, run string, at time.Time) error {
 // Listed records how many batches the lister sent.
 func (r *Runs) Listed(ctx context.Context, run string, st ListStats) (Progress, error) {
 	out, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:        aws.String(r.Table),
-		Key:              runKey(run),
-		UpdateExpression: aws.String("SET #total = :n, functions = :f, repositories = :r"),
+		TableName:                aws.String(r.Table),
+		Key:                      runKey(run),
+		UpdateExpression:         aws.String("SET #total = :n, functions = :f, repositories = :r"),
 		ExpressionAttributeNames: map[string]string{"#total": "total"},
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{
 			":n": num(int64(st.Batches)), ":f": num(int64(st.Functions)), ":r": num(int64(st.Repositories)),
@@ -181,4 +184,85 @@ func progressOf(run string, item map[string]ddb.AttributeValue) Progress {
 	}
 	_, p.Finished = item["finished_at"]
 	return p
+}
+
+// MemoryRuns is Runs in memory, for a sweep in one process and for tests.
+type MemoryRuns struct {
+	mu   sync.Mutex
+	runs map[string]*memRun
+}
+
+type memRun struct {
+	p     Progress
+	done  map[int]bool
+	lease time.Time
+}
+
+func (m *MemoryRuns) get(run string) *memRun {
+	if m.runs == nil {
+		m.runs = map[string]*memRun{}
+	}
+	r := m.runs[run]
+	if r == nil {
+		r = &memRun{p: Progress{Run: run, Total: -1}, done: map[int]bool{}}
+		m.runs[run] = r
+	}
+	return r
+}
+
+// Start records a run's start time.
+func (m *MemoryRuns) Start(_ context.Context, run string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.get(run); r.p.Started.IsZero() {
+		r.p.Started = at.UTC()
+	}
+	return nil
+}
+
+// Listed records how many batches the lister sent.
+func (m *MemoryRuns) Listed(_ context.Context, run string, st ListStats) (Progress, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.get(run)
+	r.p.Total = st.Batches
+	return r.p, nil
+}
+
+// BatchDone records that one batch was evaluated.
+func (m *MemoryRuns) BatchDone(_ context.Context, run string, index int) (Progress, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.get(run)
+	r.done[index] = true
+	r.p.Done = len(r.done)
+	return r.p, nil
+}
+
+// ClaimFinish takes the right to finish a run.
+func (m *MemoryRuns) ClaimFinish(_ context.Context, run string, now time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.get(run)
+	if r.p.Finished || now.Before(r.lease) {
+		return false, nil
+	}
+	r.lease = now.Add(FinishLease)
+	return true, nil
+}
+
+// MarkFinished records that the run's summary went out.
+func (m *MemoryRuns) MarkFinished(_ context.Context, run string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.get(run).p.Finished = true
+	return nil
+}
+
+// ReleaseFinish gives up a claim to finish.
+func (m *MemoryRuns) ReleaseFinish(_ context.Context, run string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.get(run).lease = time.Time{}
+	return nil
 }

@@ -48,16 +48,12 @@ type Summary struct {
 	Run      string                   `json:"run"`
 	Started  time.Time                `json:"started"`
 	Finished time.Time                `json:"finished"`
-	Open     int                      `json:"open"`
 	Closed   int                      `json:"closed"`
 	Counts   map[finding.Severity]int `json:"counts"`
-	// Top are the most severe open findings, oldest first within a
-	// severity, at most TopFindings.
-	Top []ledger.Open `json:"top"`
+	// Open are the findings still open, most severe first, oldest first
+	// within a severity.
+	Open []ledger.Open `json:"open"`
 }
-
-// TopFindings is how many open findings a summary lists.
-const TopFindings = 10
 
 // Notifier tells people: the SNS alert topic in the account.
 type Notifier interface {
@@ -222,8 +218,7 @@ func (t *Tracker) finish(ctx context.Context, p Progress, now time.Time) error {
 		still = append(still, o)
 		s.Counts[o.Finding.Severity]++
 	}
-	s.Open = len(still)
-	if s.Open == 0 {
+	if len(still) == 0 {
 		return nil
 	}
 	sort.SliceStable(still, func(i, j int) bool {
@@ -233,9 +228,6 @@ func (t *Tracker) finish(ctx context.Context, p Progress, now time.Time) error {
 		}
 		return a.FirstSeen.Before(b.FirstSeen)
 	})
-	if len(still) > TopFindings {
-		still = still[:TopFindings]
-	}
-	s.Top = still
+	s.Open = still
 	return t.Notify.Summary(ctx, s)
 }
