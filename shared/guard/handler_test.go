@@ -189,7 +189,7 @@ func record(role string, edit func(map[string]any)) map[string]any {
 		"eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "123456789012",
 		"userIdentity": map[string]any{
 			"type": "AssumedRole", "arn": strings.Replace(strings.Replace(role, ":iam:", ":sts:", 1), ":role/", ":assumed-role/", 1) + "/session",
-			"accountId": "123456789012",
+			"accountId":      "123456789012",
 			"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": role, "userName": role[strings.LastIndex(role, "/")+1:]}},
 		},
 	}
