@@ -1,0 +1,414 @@
+package lambdaguard_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/selfguard/selfguard/infra/emulator"
+	"github.com/selfguard/selfguard/infra/emulator/awsproto"
+	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
+	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/codepolicy"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+const (
+	account = "111122223333"
+	region  = "eu-west-1"
+	cscID   = "csc-0123456789abcdef0"
+	cscARN  = "arn:aws:lambda:" + region + ":" + account + ":code-signing-config:" + cscID
+	trusted = "arn:aws:signer:" + region + ":" + account + ":/signing-profiles/release"
+	layerOK = "arn:aws:lambda:" + region + ":" + account + ":layer:shared:1"
+	layerNo = "arn:aws:lambda:" + region + ":" + account + ":layer:unsigned:1"
+)
+
+type bed struct {
+	srv   *emulator.Server
+	guard *lambdaguard.Guard
+	// as makes clients acting as other actors.
+	as func(actor string) *lambda.Client
+}
+
+func files(body string) lambdaemu.CodeWorld {
+	return lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": body}}
+}
+
+func signedFiles(body string) lambdaemu.CodeWorld {
+	c := files(body)
+	c.SignedBy = "release"
+	return c
+}
+
+// world holds the functions every test below starts from.
+func world() lambdaemu.World {
+	delay := 50
+	return lambdaemu.World{
+		UpdateDelayMs:   &delay,
+		SigningProfiles: []lambdaemu.ProfileWorld{{Name: "release", Version: "AbCdEf1234"}, {Name: "rogue", Version: "Zz99Zz99Zz"}},
+		CodeSigningConfigs: []lambdaemu.CSCWorld{{ID: cscID, AllowedPublishers: []string{"release"},
+			UntrustedArtifactOnDeployment: "Enforce"}},
+		Layers: []lambdaemu.LayerWorld{
+			{Name: "shared", CodeWorld: signedFiles("layer")},
+			{Name: "unsigned", CodeWorld: files("evil layer")},
+		},
+		Functions: []lambdaemu.FunctionWorld{
+			{Name: "pay", CodeWorld: files("backdoor"), CodeSigningConfig: cscID,
+				Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("v1")}, {CodeWorld: signedFiles("v2")}},
+				Aliases:  []lambdaemu.AliasWorld{{Name: "prod", FunctionVersion: "2"}}},
+			{Name: "orphan", CodeWorld: files("backdoor"), CodeSigningConfig: cscID, ReservedConcurrency: aws.Int32(7),
+				Versions: []lambdaemu.VersionWorld{{CodeWorld: files("never signed")}}},
+			{Name: "web", CodeWorld: signedFiles("web"), CodeSigningConfig: cscID,
+				Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("web v1")}, {CodeWorld: files("web v2 unsigned")}},
+				Aliases:  []lambdaemu.AliasWorld{{Name: "live", FunctionVersion: "1", AdditionalVersionWeights: map[string]float64{"2": 0.1}}}},
+			{Name: "canary", CodeWorld: signedFiles("canary"), CodeSigningConfig: cscID,
+				Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("canary v1")}},
+				Aliases:  []lambdaemu.AliasWorld{{Name: "live", FunctionVersion: "$LATEST"}}},
+			{Name: "nocsc", CodeWorld: files("plain")},
+			{Name: "lay", CodeWorld: signedFiles("lay"), CodeSigningConfig: cscID, Layers: []string{layerOK},
+				Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("lay v1")}}},
+			{Name: "sandbox-play", CodeWorld: files("anything")},
+		},
+	}
+}
+
+func newBed(t *testing.T) *bed {
+	t.Helper()
+	srv := emulator.New(account, region)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	srv.Env.BaseURL = ts.URL
+	if err := srv.LoadWorld(&emulator.World{Lambda: world()}); err != nil {
+		t.Fatalf("load world: %v", err)
+	}
+	as := func(actor string) *lambda.Client {
+		for _, a := range emulator.DefaultActors(account) {
+			if a.Name == actor {
+				return lambda.New(lambda.Options{
+					Region: region, BaseEndpoint: aws.String(ts.URL),
+					// Until shared/ratelimit lands: adaptive retries absorb 429s.
+					Retryer: retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+						o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
+							so.MaxBackoff = 100 * time.Millisecond
+						})
+					}),
+					Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+						return aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretKey}, nil
+					}),
+				})
+			}
+		}
+		t.Fatalf("no actor %q", actor)
+		return nil
+	}
+	cfg := settings.Settings{Mode: finding.ModeEnforce, TrustedProfiles: []string{trusted},
+		CodeSigningConfigARN: cscARN, ExemptFunctions: []string{"sandbox-*"}}
+	g := lambdaguard.New(as(emulator.ActorGuard), cfg)
+	g.Remediator.WaitMin, g.Remediator.WaitMax = 50*time.Millisecond, time.Second
+	return &bed{srv: srv, guard: g, as: as}
+}
+
+// weakenCSC sets the shared CSC to Warn, so that unsigned deploys land.
+func (b *bed) weakenCSC(t *testing.T) {
+	t.Helper()
+	if _, err := b.as(emulator.ActorAdmin).UpdateCodeSigningConfig(context.Background(), &lambda.UpdateCodeSigningConfigInput{
+		CodeSigningConfigArn: aws.String(cscARN),
+		CodeSigningPolicies:  &types.CodeSigningPolicies{UntrustedArtifactOnDeployment: types.CodeSigningPolicyWarn}}); err != nil {
+		t.Fatalf("weaken CSC: %v", err)
+	}
+}
+
+func (b *bed) latest(t *testing.T, fn string) *lambda.GetFunctionOutput {
+	t.Helper()
+	out, err := b.as(emulator.ActorAdmin).GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	if err != nil {
+		t.Fatalf("get %s: %v", fn, err)
+	}
+	return out
+}
+
+func (b *bed) version(t *testing.T, fn, v string) *types.FunctionConfiguration {
+	t.Helper()
+	out, err := b.as(emulator.ActorAdmin).GetFunction(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(v)})
+	if err != nil {
+		t.Fatalf("get %s:%s: %v", fn, v, err)
+	}
+	return out.Configuration
+}
+
+// evaluateAndAct runs the guard on a subject and carries out every planned
+// action, as the pipeline does in enforce mode.
+func (b *bed) evaluateAndAct(t *testing.T, s guard.Subject) (finding.Decision, []guard.Outcome) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := b.guard.Evaluate(ctx, s)
+	if err != nil {
+		t.Fatalf("evaluate %+v: %v", s, err)
+	}
+	var outs []guard.Outcome
+	for _, a := range d.Actions {
+		outs = append(outs, b.guard.Act(ctx, s, a))
+	}
+	return d, outs
+}
+
+func fn(name string) guard.Subject { return guard.Subject{Type: finding.ResourceFunction, Name: name} }
+
+func kinds(d finding.Decision) []finding.ActionKind {
+	var out []finding.ActionKind
+	for _, a := range d.Actions {
+		out = append(out, a.Kind)
+	}
+	return out
+}
+
+// assertQuiet checks the guard's own writes leave nothing to do: every
+// record in the trail, evaluated again, plans no action.
+func (b *bed) assertQuiet(t *testing.T) {
+	t.Helper()
+	for _, e := range b.srv.Env.Trail.Since(0) {
+		_, rec, err := cloudtrail.ParseEnvelope(e.Event)
+		if err != nil {
+			t.Fatalf("trail event: %v", err)
+		}
+		subs, err := b.guard.Subjects(rec)
+		if err != nil {
+			t.Fatalf("subjects of %s: %v", rec.EventName, err)
+		}
+		for _, s := range subs {
+			d, err := b.guard.Evaluate(context.Background(), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Actions) > 0 {
+				t.Errorf("after the guard's own %s, %+v still plans %v", rec.EventName, s, kinds(d))
+			}
+		}
+	}
+}
+
+func TestRestoreToTheLastSignedVersion(t *testing.T) {
+	b := newBed(t)
+	v2 := b.version(t, "pay", "2")
+	d, outs := b.evaluateAndAct(t, fn("pay"))
+	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionRestoreCode {
+		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
+	}
+	cfg := b.latest(t, "pay").Configuration
+	if aws.ToString(cfg.CodeSha256) != aws.ToString(v2.CodeSha256) || aws.ToString(cfg.SigningProfileVersionArn) == "" {
+		t.Errorf("$LATEST sha %s profile %q, want version 2's sha %s, signed", aws.ToString(cfg.CodeSha256),
+			aws.ToString(cfg.SigningProfileVersionArn), aws.ToString(v2.CodeSha256))
+	}
+	b.assertQuiet(t)
+}
+
+func TestContainWhenNoTrustedVersion(t *testing.T) {
+	b := newBed(t)
+	d, outs := b.evaluateAndAct(t, fn("orphan"))
+	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionContain {
+		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
+	}
+	if got := b.latest(t, "orphan").Concurrency; got == nil || aws.ToInt32(got.ReservedConcurrentExecutions) != 0 {
+		t.Errorf("reserved concurrency = %+v, want 0", got)
+	}
+	if want := "aws lambda put-function-concurrency --function-name orphan --reserved-concurrent-executions 7"; outs[0].Taken.Undo != want {
+		t.Errorf("undo = %q, want %q", outs[0].Taken.Undo, want)
+	}
+	b.assertQuiet(t)
+}
+
+func TestWeightedAliasMovedBack(t *testing.T) {
+	b := newBed(t)
+	d, outs := b.evaluateAndAct(t, guard.Subject{Type: finding.ResourceAlias, Name: "web", Qualifier: "live"})
+	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone {
+		t.Fatalf("decision %v %+v, outcomes %+v", kinds(d), d.Findings, outs)
+	}
+	a, err := b.as(emulator.ActorAdmin).GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String("web"), Name: aws.String("live")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(a.FunctionVersion) != "1" || a.RoutingConfig != nil && len(a.RoutingConfig.AdditionalVersionWeights) > 0 {
+		t.Errorf("alias = %s %+v, want version 1 with no weights", aws.ToString(a.FunctionVersion), a.RoutingConfig)
+	}
+	b.assertQuiet(t)
+}
+
+func TestAliasOnLatestMovedToNewestTrustedVersion(t *testing.T) {
+	b := newBed(t)
+	_, outs := b.evaluateAndAct(t, guard.Subject{Type: finding.ResourceAlias, Name: "canary", Qualifier: "live"})
+	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone {
+		t.Fatalf("outcomes %+v", outs)
+	}
+	a, err := b.as(emulator.ActorAdmin).GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String("canary"), Name: aws.String("live")})
+	if err != nil || aws.ToString(a.FunctionVersion) != "1" {
+		t.Fatalf("alias = %+v, %v; want version 1", a, err)
+	}
+}
+
+func TestCodeSigningConfigAttached(t *testing.T) {
+	b := newBed(t)
+	d, outs := b.evaluateAndAct(t, fn("nocsc"))
+	if len(outs) == 0 || outs[0].Action.Kind != codepolicy.ActionAttachCSC || outs[0].Status != guard.OutcomeDone {
+		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
+	}
+	got, err := b.as(emulator.ActorAdmin).GetFunctionCodeSigningConfig(context.Background(),
+		&lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String("nocsc")})
+	if err != nil || aws.ToString(got.CodeSigningConfigArn) != cscARN {
+		t.Fatalf("attached CSC = %+v, %v; want %s", got, err, cscARN)
+	}
+	// Its unsigned code has no trusted version to come back to: contained.
+	if c := b.latest(t, "nocsc").Concurrency; c == nil || aws.ToInt32(c.ReservedConcurrentExecutions) != 0 {
+		t.Errorf("unsigned code with no trusted version is not contained: %+v", c)
+	}
+}
+
+func TestUntrustedLayerReplacedByTheTrustedVersionsLayers(t *testing.T) {
+	b := newBed(t)
+	ctx := context.Background()
+	b.weakenCSC(t)
+	if _, err := b.as(emulator.ActorAttacker).UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("lay"), Layers: []string{layerNo}}); err != nil {
+		t.Fatalf("attacker adds a layer: %v", err)
+	}
+	d, outs := b.evaluateAndAct(t, fn("lay"))
+	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionRestoreLayers {
+		t.Fatalf("decision %v %+v, outcomes %+v", kinds(d), d.Findings, outs)
+	}
+	ls := b.latest(t, "lay").Configuration.Layers
+	if len(ls) != 1 || aws.ToString(ls[0].Arn) != layerOK {
+		t.Errorf("layers = %+v, want only %s", ls, layerOK)
+	}
+}
+
+func TestARacingSignedDeployIsNeverClobbered(t *testing.T) {
+	b := newBed(t)
+	ctx := context.Background()
+	d, err := b.guard.Evaluate(ctx, fn("pay"))
+	if err != nil || len(d.Actions) != 1 {
+		t.Fatalf("decision %+v, %v", d, err)
+	}
+	// CI deploys new, signed code after the guard read the function.
+	zip, _, err := b.srv.Lambda.Sign("release", lambdaemu.ZipOf(map[string]string{"bootstrap": "v3 from CI"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.as(emulator.ActorCI).UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String("pay"), ZipFile: zip}); err != nil {
+		t.Fatalf("CI deploy: %v", err)
+	}
+	o := b.guard.Act(ctx, fn("pay"), d.Actions[0])
+	if o.Status != guard.OutcomeNotNeeded {
+		t.Fatalf("outcome %+v, want not-needed", o)
+	}
+	if got := aws.ToString(b.latest(t, "pay").Configuration.CodeSha256); got != sha(zip) {
+		t.Errorf("$LATEST sha %s, want CI's %s", got, sha(zip))
+	}
+}
+
+func TestARacingUnsignedDeployIsRevertedOnce(t *testing.T) {
+	b := newBed(t)
+	ctx := context.Background()
+	b.weakenCSC(t)
+	d, err := b.guard.Evaluate(ctx, fn("pay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var restore finding.Action
+	for _, a := range d.Actions {
+		if a.Kind == codepolicy.ActionRestoreCode {
+			restore = a
+		}
+	}
+	if _, err := b.as(emulator.ActorAttacker).UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String("pay"), ZipFile: lambdaemu.ZipOf(map[string]string{"bootstrap": "backdoor 2"})}); err != nil {
+		t.Fatalf("attacker deploy: %v", err)
+	}
+	o := b.guard.Act(ctx, fn("pay"), restore)
+	if o.Status != guard.OutcomeDone || o.Taken == nil || o.Taken.Kind != codepolicy.ActionRestoreCode {
+		t.Fatalf("outcome %+v, want the restore redone on the fresh revision", o)
+	}
+	if got, want := aws.ToString(b.latest(t, "pay").Configuration.CodeSha256), aws.ToString(b.version(t, "pay", "2").CodeSha256); got != want {
+		t.Errorf("$LATEST sha %s, want version 2's %s", got, want)
+	}
+}
+
+func TestADeletedFunctionNeedsNothing(t *testing.T) {
+	b := newBed(t)
+	ctx := context.Background()
+	d, err := b.guard.Evaluate(ctx, fn("pay"))
+	if err != nil || len(d.Actions) == 0 {
+		t.Fatalf("decision %+v, %v", d, err)
+	}
+	if _, err := b.as(emulator.ActorAdmin).DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("pay")}); err != nil {
+		t.Fatal(err)
+	}
+	if o := b.guard.Act(ctx, fn("pay"), d.Actions[0]); o.Status != guard.OutcomeNotNeeded || o.Err != nil {
+		t.Errorf("act on a deleted function: %+v", o)
+	}
+	for _, s := range []guard.Subject{fn("pay"), {Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}} {
+		d, err := b.guard.Evaluate(ctx, s)
+		if err != nil || len(d.Findings)+len(d.Actions) != 0 {
+			t.Errorf("evaluate deleted %+v: %+v, %v", s, d, err)
+		}
+	}
+}
+
+func TestExemptFunctionIsNotEvenRead(t *testing.T) {
+	b := newBed(t)
+	before := totalCalls(b.srv.Env.Calls.Stats())
+	d, err := b.guard.Evaluate(context.Background(), fn("sandbox-play"))
+	if err != nil || len(d.Findings) != 0 {
+		t.Fatalf("decision %+v, %v", d, err)
+	}
+	if after := totalCalls(b.srv.Env.Calls.Stats()); after != before {
+		t.Errorf("%d calls made for an exempt function", after-before)
+	}
+}
+
+func TestCodeSigningConfigSubjectCoversItsFunctions(t *testing.T) {
+	b := newBed(t)
+	d, err := b.guard.Evaluate(context.Background(), guard.Subject{Type: finding.ResourceCodeSigningConfig, Name: cscARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, f := range d.Findings {
+		seen[f.Resource] = true
+	}
+	if !seen["pay"] || !seen["orphan"] || seen["web"] {
+		t.Errorf("findings cover %v, want pay and orphan (web's $LATEST is signed)", seen)
+	}
+}
+
+func TestThrottlingBurstsAreAbsorbed(t *testing.T) {
+	b := newBed(t)
+	b.srv.Env.Faults.Set([]awsproto.Fault{{Service: "lambda", Operation: "GetFunctionCodeSigningConfig",
+		ErrorRate: 1, Status: 429, Code: "TooManyRequestsException", Count: 2}})
+	d, outs := b.evaluateAndAct(t, fn("pay"))
+	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone {
+		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return base64.StdEncoding.EncodeToString(s[:])
+}
+
+func totalCalls(stats []awsproto.CallStat) int64 {
+	var n int64
+	for _, s := range stats {
+		n += s.Calls
+	}
+	return n
+}
