@@ -38,8 +38,8 @@ type Notice struct {
 	Finding  finding.Finding  `json:"finding"`
 	Actions  []finding.Action `json:"actions,omitempty"`
 	Outcomes []guard.Outcome  `json:"outcomes,omitempty"`
-	// Repaired says every action answering the finding was carried out,
-	// so the ledger closed it at once.
+	// Repaired says the state read after acting no longer has the
+	// finding, so the ledger closed it at once.
 	Repaired bool `json:"repaired,omitempty"`
 }
 
@@ -108,9 +108,9 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 			n.Outcomes = append(n.Outcomes, o)
 		}
 	}
-	n.Repaired = repaired(n.Outcomes)
-	if change == ledger.ChangeUnchanged && len(n.Outcomes) == 0 {
-		return nil // open since an earlier sweep, already told
+	n.Repaired = r.After != nil && !holds(*r.After, f)
+	if change == ledger.ChangeUnchanged && !anyDone(n.Outcomes) {
+		return nil // open since an earlier sweep, already told, nothing changed
 	}
 	entry := ledger.Entry{Time: now, EventName: "sweep", EventID: t.Run, Mode: t.Mode, Finding: f}
 	for _, a := range n.Actions {
@@ -150,18 +150,25 @@ func answers(a finding.Action, rule finding.RuleID) bool {
 	return false
 }
 
-// repaired: at least one action, and every one either done or found not
-// needed when re-read.
-func repaired(os []guard.Outcome) bool {
-	if len(os) == 0 {
-		return false
-	}
+// anyDone reports whether an action changed something: worth telling even
+// about a finding already known.
+func anyDone(os []guard.Outcome) bool {
 	for _, o := range os {
-		if o.Status != guard.OutcomeDone && o.Status != guard.OutcomeNotNeeded {
-			return false
+		if o.Status == guard.OutcomeDone {
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// holds reports whether a decision still has the finding.
+func holds(d finding.Decision, f finding.Finding) bool {
+	for _, g := range d.Findings {
+		if g.Key() == f.Key() {
+			return true
+		}
+	}
+	return false
 }
 
 // BatchDone records a finished batch and, if it was the run's last,

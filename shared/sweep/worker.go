@@ -24,6 +24,16 @@ type AliasLister interface {
 // WorkerPermissions are the IAM actions the worker's own reads need.
 var WorkerPermissions = []string{"lambda:ListAliases"}
 
+// FunctionGetter reads one function in full. GetFunction has its own
+// quota (100/s), apart from the shared bucket.
+type FunctionGetter interface {
+	GetFunction(ctx context.Context, in *lambda.GetFunctionInput, optFns ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+}
+
+// RecheckFunc reads and judges a subject again after actions were taken,
+// to tell which findings they resolved.
+type RecheckFunc func(ctx context.Context, s guard.Subject) (finding.Decision, error)
+
 // Actor carries out a planned action: the event-driven guards' Act.
 type Actor interface {
 	Act(ctx context.Context, s guard.Subject, a finding.Action) guard.Outcome
@@ -43,6 +53,9 @@ type Result struct {
 	Decision finding.Decision `json:"decision"`
 	// Outcomes are the actions taken, in enforce mode only.
 	Outcomes []guard.Outcome `json:"outcomes,omitempty"`
+	// After is the decision on the state after the actions, when an
+	// action was carried out and the worker could read again.
+	After *finding.Decision `json:"after,omitempty"`
 }
 
 // Sink receives every result: the ledger and alerts in the account, the
@@ -63,8 +76,16 @@ type Worker struct {
 	// (audit passes nil, so it cannot write whatever the mode says).
 	LambdaActor     Actor
 	RepositoryActor Actor
-	Settings        settings.Settings
-	Sink            Sink
+	// Details reads a function with GetFunction before acting on it, for
+	// what the listing lacks (reserved concurrency, to contain reversibly
+	// and not twice) and a fresh RevisionId. Nil: act on the listing.
+	Details FunctionGetter
+	// RecheckFunction and RecheckRepository read again after an action
+	// was carried out; nil leaves that to the next sweep.
+	RecheckFunction   RecheckFunc
+	RecheckRepository RecheckFunc
+	Settings          settings.Settings
+	Sink              Sink
 }
 
 // Process evaluates every resource of a batch. A resource that fails does
@@ -104,9 +125,29 @@ func (w *Worker) function(ctx context.Context, f Function) error {
 	if err != nil {
 		return err
 	}
-	d := w.Decide(f.Snapshot(aliases), w.Settings)
-	return w.finish(ctx, subject, d, w.LambdaActor)
+	snap := f.Snapshot(aliases)
+	d := w.Decide(snap, w.Settings)
+	if w.acting(w.LambdaActor) && len(d.Actions) > 0 && w.Details != nil {
+		out, err := w.Details.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(f.Name)})
+		if errors.As(err, &nf) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("get function: %w", err)
+		}
+		if out.Configuration != nil {
+			snap.Latest = versionOf(*out.Configuration).code()
+		}
+		if out.Concurrency != nil && out.Concurrency.ReservedConcurrentExecutions != nil {
+			n := *out.Concurrency.ReservedConcurrentExecutions
+			snap.ReservedConcurrency = &n
+		}
+		d = w.Decide(snap, w.Settings)
+	}
+	return w.finish(ctx, subject, d, w.LambdaActor, w.RecheckFunction)
 }
+
+func (w *Worker) acting(a Actor) bool { return w.Settings.Mode == finding.ModeEnforce && a != nil }
 
 func (w *Worker) aliases(ctx context.Context, name string) ([]functionstate.Alias, error) {
 	var out []functionstate.Alias
@@ -142,18 +183,28 @@ func (w *Worker) repository(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return w.finish(ctx, subject, d, w.RepositoryActor)
+	return w.finish(ctx, subject, d, w.RepositoryActor, w.RecheckRepository)
 }
 
 // finish acts in enforce mode, as the event-driven guard would, and hands
 // the result on. An action that failed is reported in its outcome and the
 // sink decides what to do with it; it does not fail the batch, since a
 // retry would only repeat the same refusal.
-func (w *Worker) finish(ctx context.Context, s guard.Subject, d finding.Decision, actor Actor) error {
+func (w *Worker) finish(ctx context.Context, s guard.Subject, d finding.Decision, actor Actor, recheck RecheckFunc) error {
 	r := Result{Subject: s, Decision: d}
-	if w.Settings.Mode == finding.ModeEnforce && actor != nil {
+	if w.acting(actor) {
+		done := false
 		for _, a := range d.Actions {
-			r.Outcomes = append(r.Outcomes, actor.Act(ctx, s, a))
+			o := actor.Act(ctx, s, a)
+			r.Outcomes = append(r.Outcomes, o)
+			done = done || o.Status == guard.OutcomeDone
+		}
+		if done && recheck != nil {
+			after, err := recheck(ctx, s)
+			if err != nil {
+				return fmt.Errorf("read again after acting: %w", err)
+			}
+			r.After = &after
 		}
 	}
 	if w.Sink == nil {
