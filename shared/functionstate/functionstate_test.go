@@ -23,7 +23,9 @@ type recorder struct {
 	gone    bool
 }
 
-func (r *recorder) nf() error { return &types.ResourceNotFoundException{Message: aws.String("not found")} }
+func (r *recorder) nf() error {
+	return &types.ResourceNotFoundException{Message: aws.String("not found")}
+}
 
 func (r *recorder) GetFunction(_ context.Context, in *lambda.GetFunctionInput, _ ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error) {
 	q := aws.ToString(in.Qualifier)
@@ -37,7 +39,7 @@ func (r *recorder) GetFunction(_ context.Context, in *lambda.GetFunctionInput, _
 	fc := &types.FunctionConfiguration{FunctionName: aws.String("pay"), FunctionArn: aws.String(fnARN), Version: aws.String(q),
 		RevisionId: aws.String("rev-" + q), CodeSha256: aws.String("sha-" + q), PackageType: types.PackageTypeZip,
 		SigningProfileVersionArn: aws.String("arn:aws:signer:eu-west-1:111122223333:/signing-profiles/p/v1"),
-		Layers: []types.Layer{{Arn: aws.String("arn:aws:lambda:eu-west-1:999988887777:layer:x:1"), CodeSize: 10}}}
+		Layers:                   []types.Layer{{Arn: aws.String("arn:aws:lambda:eu-west-1:999988887777:layer:x:1"), CodeSize: 10}}}
 	if r.image {
 		fc.PackageType = types.PackageTypeImage
 	}

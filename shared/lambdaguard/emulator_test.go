@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,13 +27,14 @@ import (
 )
 
 const (
-	account = "111122223333"
-	region  = "eu-west-1"
-	cscID   = "csc-0123456789abcdef0"
-	cscARN  = "arn:aws:lambda:" + region + ":" + account + ":code-signing-config:" + cscID
-	trusted = "arn:aws:signer:" + region + ":" + account + ":/signing-profiles/release"
-	layerOK = "arn:aws:lambda:" + region + ":" + account + ":layer:shared:1"
-	layerNo = "arn:aws:lambda:" + region + ":" + account + ":layer:unsigned:1"
+	account  = "111122223333"
+	region   = "eu-west-1"
+	cscID    = "csc-0123456789abcdef0"
+	cscARN   = "arn:aws:lambda:" + region + ":" + account + ":code-signing-config:" + cscID
+	trusted  = "arn:aws:signer:" + region + ":" + account + ":/signing-profiles/release"
+	layerOK  = "arn:aws:lambda:" + region + ":" + account + ":layer:shared:1"
+	briefCSC = "csc-0123456789abcdef1"
+	layerNo  = "arn:aws:lambda:" + region + ":" + account + ":layer:unsigned:1"
 )
 
 type bed struct {
@@ -55,10 +58,12 @@ func signedFiles(body string) lambdaemu.CodeWorld {
 func world() lambdaemu.World {
 	delay := 50
 	return lambdaemu.World{
-		UpdateDelayMs:   &delay,
-		SigningProfiles: []lambdaemu.ProfileWorld{{Name: "release", Version: "AbCdEf1234"}, {Name: "rogue", Version: "Zz99Zz99Zz"}},
+		UpdateDelayMs: &delay,
+		SigningProfiles: []lambdaemu.ProfileWorld{{Name: "release", Version: "AbCdEf1234"}, {Name: "rogue", Version: "Zz99Zz99Zz"},
+			{Name: "brief", Version: "Br1efBr1ef", SignatureValidity: "1h"}},
 		CodeSigningConfigs: []lambdaemu.CSCWorld{{ID: cscID, AllowedPublishers: []string{"release"},
-			UntrustedArtifactOnDeployment: "Enforce"}},
+			UntrustedArtifactOnDeployment: "Enforce"},
+			{ID: briefCSC, AllowedPublishers: []string{"brief"}, UntrustedArtifactOnDeployment: "Enforce"}},
 		Layers: []lambdaemu.LayerWorld{
 			{Name: "shared", CodeWorld: signedFiles("layer")},
 			{Name: "unsigned", CodeWorld: files("evil layer")},
@@ -78,6 +83,8 @@ func world() lambdaemu.World {
 			{Name: "nocsc", CodeWorld: files("plain")},
 			{Name: "lay", CodeWorld: signedFiles("lay"), CodeSigningConfig: cscID, Layers: []string{layerOK},
 				Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("lay v1")}}},
+			{Name: "stale", CodeWorld: files("backdoor"), CodeSigningConfig: briefCSC,
+				Versions: []lambdaemu.VersionWorld{{CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": "v1"}, SignedBy: "brief"}}}},
 			{Name: "sandbox-play", CodeWorld: files("anything")},
 		},
 	}
@@ -112,7 +119,7 @@ func newBed(t *testing.T) *bed {
 		t.Fatalf("no actor %q", actor)
 		return nil
 	}
-	cfg := settings.Settings{Mode: finding.ModeEnforce, TrustedProfiles: []string{trusted},
+	cfg := settings.Settings{Mode: finding.ModeEnforce, TrustedProfiles: []string{trusted, "arn:aws:signer:" + region + ":" + account + ":/signing-profiles/brief"},
 		CodeSigningConfigARN: cscARN, ExemptFunctions: []string{"sandbox-*"}}
 	g := lambdaguard.New(as(emulator.ActorGuard), cfg)
 	g.Remediator.WaitMin, g.Remediator.WaitMax = 50*time.Millisecond, time.Second
@@ -226,6 +233,36 @@ func TestContainWhenNoTrustedVersion(t *testing.T) {
 		t.Errorf("undo = %q, want %q", outs[0].Taken.Undo, want)
 	}
 	b.assertQuiet(t)
+}
+
+func TestExpiredSignatureEndsInContainment(t *testing.T) {
+	b := newBed(t)
+	b.srv.Env.Clock.Advance(2 * time.Hour) // version 1's signature has expired
+	d, outs := b.evaluateAndAct(t, fn("stale"))
+	if len(outs) != 1 || outs[0].Action.Kind != codepolicy.ActionRestoreCode {
+		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
+	}
+	if outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionContain {
+		t.Fatalf("outcome %+v, want a restore ending in containment", outs[0])
+	}
+	if !strings.Contains(outs[0].Message, "restoring version 1 failed") {
+		t.Errorf("message %q does not say Lambda refused the expired signature", outs[0].Message)
+	}
+	if c := b.latest(t, "stale").Concurrency; c == nil || aws.ToInt32(c.ReservedConcurrentExecutions) != 0 {
+		t.Errorf("reserved concurrency = %+v, want 0", c)
+	}
+}
+
+func TestMonitorModeChangesNothing(t *testing.T) {
+	b := newBed(t)
+	b.guard.Settings.Mode = finding.ModeMonitor
+	d, outs := b.evaluateAndAct(t, fn("pay"))
+	if len(d.Findings) == 0 || len(outs) != 1 || !errors.Is(outs[0].Err, lambdaguard.ErrMonitorMode) {
+		t.Fatalf("decision %+v, outcomes %+v", d, outs)
+	}
+	if got := aws.ToString(b.latest(t, "pay").Configuration.SigningProfileVersionArn); got != "" {
+		t.Errorf("$LATEST changed in monitor mode (now signed by %s)", got)
+	}
 }
 
 func TestWeightedAliasMovedBack(t *testing.T) {
