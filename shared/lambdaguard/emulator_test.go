@@ -23,6 +23,7 @@ import (
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -38,8 +39,10 @@ const (
 )
 
 type bed struct {
-	srv   *emulator.Server
-	guard *lambdaguard.Guard
+	srv *emulator.Server
+	// limiter counts the guard's calls per quota bucket.
+	limiter *ratelimit.Limiter
+	guard   *lambdaguard.Guard
 	// as makes clients acting as other actors.
 	as func(actor string) *lambda.Client
 }
@@ -99,7 +102,8 @@ func newBed(t *testing.T) *bed {
 	if err := srv.LoadWorld(&emulator.World{Lambda: world()}); err != nil {
 		t.Fatalf("load world: %v", err)
 	}
-	as := func(actor string) *lambda.Client {
+	limiter := ratelimit.New(settings.DefaultLambdaRate, nil)
+	as := func(actor string, optFns ...func(*lambda.Options)) *lambda.Client {
 		for _, a := range emulator.DefaultActors(account) {
 			if a.Name == actor {
 				return lambda.New(lambda.Options{
@@ -113,7 +117,7 @@ func newBed(t *testing.T) *bed {
 					Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 						return aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretKey}, nil
 					}),
-				})
+				}, optFns...)
 			}
 		}
 		t.Fatalf("no actor %q", actor)
@@ -121,9 +125,10 @@ func newBed(t *testing.T) *bed {
 	}
 	cfg := settings.Settings{Mode: finding.ModeEnforce, TrustedProfiles: []string{trusted, "arn:aws:signer:" + region + ":" + account + ":/signing-profiles/brief"},
 		CodeSigningConfigARN: cscARN, ExemptFunctions: []string{"sandbox-*"}}
-	g := lambdaguard.New(as(emulator.ActorGuard), cfg)
+	// The guard's client is limited and retried as in production.
+	g := lambdaguard.New(as(emulator.ActorGuard, limiter.LambdaOptions()), cfg)
 	g.Remediator.WaitMin, g.Remediator.WaitMax = 50*time.Millisecond, time.Second
-	return &bed{srv: srv, guard: g, as: as}
+	return &bed{srv: srv, guard: g, limiter: limiter, as: func(actor string) *lambda.Client { return as(actor) }}
 }
 
 // weakenCSC sets the shared CSC to Warn, so that unsigned deploys land.
@@ -424,6 +429,32 @@ func TestCodeSigningConfigSubjectCoversItsFunctions(t *testing.T) {
 	}
 	if !seen["pay"] || !seen["orphan"] || seen["web"] {
 		t.Errorf("findings cover %v, want pay and orphan (web's $LATEST is signed)", seen)
+	}
+}
+
+// TestEventCostsOnTheQuotaBuckets checks, against the emulator, the read
+// costs functionstate documents for a healthy function.
+func TestEventCostsOnTheQuotaBuckets(t *testing.T) {
+	cases := []struct {
+		name                string
+		subject             guard.Subject
+		getFunction, shared int64
+	}{
+		{"code event", fn("web"), 1, 2},
+		{"weighted alias event on trusted versions", guard.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, 1, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBed(t)
+			d, err := b.guard.Evaluate(context.Background(), tc.subject)
+			if err != nil || len(d.Actions) != 0 {
+				t.Fatalf("decision %+v, %v", d, err)
+			}
+			c := b.limiter.Counts()
+			if c[ratelimit.BucketGetFunction] != tc.getFunction || c[ratelimit.BucketControl] != tc.shared {
+				t.Errorf("calls per bucket = %v, want GetFunction %d, shared %d", c, tc.getFunction, tc.shared)
+			}
+		})
 	}
 }
 
