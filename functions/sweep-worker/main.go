@@ -1,0 +1,89 @@
+// Command sweep-worker evaluates the sweep's batches from the sweep queue
+// with the event-driven guards' rules and, in enforce mode, their actions.
+// Only wiring lives here; see shared/sweep.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/selfguard/selfguard/shared/alert"
+	"github.com/selfguard/selfguard/shared/codepolicy"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/logging"
+	"github.com/selfguard/selfguard/shared/ratelimit"
+	"github.com/selfguard/selfguard/shared/repoguard"
+	"github.com/selfguard/selfguard/shared/settings"
+	"github.com/selfguard/selfguard/shared/sweep"
+)
+
+// EnvConcurrency is the worker's reserved concurrency: each instance takes
+// its share of the configured rate, so together they stay under it.
+const EnvConcurrency = "SELFGUARD_SWEEP_CONCURRENCY"
+
+func main() {
+	log := logging.FromEnv(os.Getenv)
+	h, err := handler(context.Background())
+	if err != nil {
+		log.Fatal().Err(err).Msg("sweep-worker: configuration")
+	}
+	h.Log = log
+	lambda.Start(h.Handle)
+}
+
+func handler(ctx context.Context) (*sweep.WorkerHandler, error) {
+	cfg, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	if cfg.LedgerTable == "" || cfg.TopicARN == "" {
+		return nil, fmt.Errorf("%s and %s must be set", settings.EnvLedgerTable, settings.EnvTopicARN)
+	}
+	workers := 1
+	if v := os.Getenv(EnvConcurrency); v != "" {
+		if workers, err = strconv.Atoi(v); err != nil || workers < 1 {
+			return nil, fmt.Errorf("%s: %q is not a positive whole number", EnvConcurrency, v)
+		}
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	lam := awslambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate/float64(workers)))
+	cc := codecommit.NewFromConfig(awsCfg)
+	cg := codegurureviewer.NewFromConfig(awsCfg)
+	db := dynamodb.NewFromConfig(awsCfg)
+	lg := lambdaguard.New(lam, cfg)
+	rg := repoguard.New(cc, cg, cfg)
+	return &sweep.WorkerHandler{
+		Worker: sweep.Worker{
+			Aliases: lam, Decide: codepolicy.Decide, Details: lam, Settings: cfg,
+			Repositories: rg, LambdaActor: lg, RepositoryActor: rg,
+			RecheckFunction: func(ctx context.Context, s guard.Subject) (finding.Decision, error) {
+				d, _, err := lg.EvaluateFunction(ctx, s.Name, functionstate.ScopeFull)
+				return d, err
+			},
+			RecheckRepository: rg.Evaluate,
+		},
+		Runs:     &sweep.Runs{DB: db, Table: cfg.LedgerTable},
+		Findings: ledger.NewTable(db, cfg.LedgerTable),
+		Notify: &sweep.Alerts{
+			Sender: &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN},
+			Region: awsCfg.Region, Account: os.Getenv(sweep.EnvAccount), Mode: cfg.Mode,
+		},
+	}, nil
+}

@@ -1,0 +1,68 @@
+// Command sweep is the scheduled sweep's lister: it lists every Lambda
+// function and CodeCommit repository of the region and sends them, in
+// batches, to the sweep queue. Only wiring lives here; see shared/sweep.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/selfguard/selfguard/shared/alert"
+	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/logging"
+	"github.com/selfguard/selfguard/shared/ratelimit"
+	"github.com/selfguard/selfguard/shared/settings"
+	"github.com/selfguard/selfguard/shared/sweep"
+)
+
+// EnvQueueURL names the sweep queue.
+const EnvQueueURL = "SELFGUARD_SWEEP_QUEUE_URL"
+
+func main() {
+	log := logging.FromEnv(os.Getenv)
+	h, err := handler(context.Background())
+	if err != nil {
+		log.Fatal().Err(err).Msg("sweep: configuration")
+	}
+	h.Log = log
+	lambda.Start(h.Handle)
+}
+
+func handler(ctx context.Context) (*sweep.ListHandler, error) {
+	cfg, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	queue := os.Getenv(EnvQueueURL)
+	if queue == "" || cfg.LedgerTable == "" || cfg.TopicARN == "" {
+		return nil, fmt.Errorf("%s, %s and %s must be set", EnvQueueURL, settings.EnvLedgerTable, settings.EnvTopicARN)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	lam := awslambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate))
+	db := dynamodb.NewFromConfig(awsCfg)
+	return &sweep.ListHandler{
+		Lister: &sweep.Lister{
+			Lambda: lam, Repositories: codecommit.NewFromConfig(awsCfg), Settings: cfg,
+			Queue: &sweep.SQSQueue{Client: sqs.NewFromConfig(awsCfg), URL: queue},
+		},
+		Runs:     &sweep.Runs{DB: db, Table: cfg.LedgerTable},
+		Findings: ledger.NewTable(db, cfg.LedgerTable),
+		Notify: &sweep.Alerts{
+			Sender: &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN},
+			Region: awsCfg.Region, Account: os.Getenv(sweep.EnvAccount), Mode: cfg.Mode,
+		},
+		Mode: cfg.Mode,
+	}, nil
+}
