@@ -1,0 +1,38 @@
+// Command lambda-guard is the Lambda guard: EventBridge delivers CloudTrail
+// events of Lambda writes; the guard reads the function's current state and
+// flags or reverts unsigned code, untrusted layers, missing code signing and
+// aliases released to untrusted code. Wiring only: the logic is in shared/.
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/selfguard/selfguard/shared/deps"
+	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/logging"
+	"github.com/selfguard/selfguard/shared/ratelimit"
+)
+
+func main() {
+	ctx := context.Background()
+	d, err := deps.Load(ctx, os.Getenv)
+	if err != nil {
+		log := logging.FromEnv(os.Getenv)
+		log.Fatal().Err(err).Msg("lambda-guard cannot start")
+	}
+	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.LambdaRate))
+	h := &guard.Handler{
+		Name:      "lambda-guard",
+		Evaluator: lambdaguard.New(client, d.Settings),
+		Settings:  d.Settings,
+		Alerter:   d.Alerter,
+		Ledger:    d.Ledger,
+		Logger:    d.Logger,
+	}
+	lambda.Start(h.Handle)
+}
