@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer/types"
 
+	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
 )
 
@@ -304,4 +305,27 @@ func readJSON(t *testing.T, path string, v any) {
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+}
+
+func TestCodeGuruFaultsAreInjectedAndCounted(t *testing.T) {
+	ctx := context.Background()
+	b := newBed(t)
+	b.load(t, repoemu.World{Repositories: []repoemu.Repository{{Name: "api"}}, CodeGuruAssociations: []repoemu.CodeGuruAssociation{{Repository: "api"}}})
+	b.srv.Env.Faults.Set([]awsproto.Fault{{Service: "codeguru-reviewer", Operation: "ListRepositoryAssociations", ErrorRate: 1, Count: 1,
+		Status: http.StatusTooManyRequests, Code: "ThrottlingException"}})
+	_, err := b.cg.ListRepositoryAssociations(ctx, &codegurureviewer.ListRepositoryAssociationsInput{})
+	var throttled *types.ThrottlingException
+	if !errors.As(err, &throttled) {
+		t.Fatalf("err = %v, want ThrottlingException", err)
+	}
+	must(b.cg.ListRepositoryAssociations(ctx, &codegurureviewer.ListRepositoryAssociationsInput{}))(t)
+	for _, s := range b.srv.Env.Calls.Stats() {
+		if s.Service == "codeguru-reviewer" && s.Operation == "ListRepositoryAssociations" {
+			if s.Calls != 2 || s.Throttled != 1 {
+				t.Fatalf("stats = %+v, want 2 calls, 1 throttled", s)
+			}
+			return
+		}
+	}
+	t.Fatal("no call stats for ListRepositoryAssociations")
 }

@@ -181,7 +181,9 @@ func TestCodeGuruTrailLooksLikeAWS(t *testing.T) {
 	if g, w := keysOf(t, got.RequestParameters), keysOf(t, real.RequestParameters); !slices.Equal(g, w) {
 		t.Errorf("requestParameters keys = %v, real = %v", g, w)
 	}
-	var req struct{ Repository struct{ CodeCommit struct{ Name string } } }
+	var req struct {
+		Repository struct{ CodeCommit struct{ Name string } }
+	}
 	if err := got.Request(&req); err != nil || req.Repository.CodeCommit.Name != "api" {
 		t.Errorf("request Repository.CodeCommit.Name = %q (%v)", req.Repository.CodeCommit.Name, err)
 	}
