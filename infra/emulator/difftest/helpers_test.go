@@ -97,6 +97,11 @@ func newEmu(t *testing.T, w lambdaemu.World) *emu {
 	if err := srv.Lambda.LoadWorld(w); err != nil {
 		t.Fatalf("load world: %v", err)
 	}
+	// These tests make more calls a second than AWS's quotas allow; the
+	// quotas themselves are held to AWS's in lambdaemu's own tests.
+	if err := srv.Lambda.SetQuotas(lambdaemu.Quotas{}); err != nil {
+		t.Fatal(err)
+	}
 	key, secret := actorKeys(t, emulator.ActorDeveloper)
 	return &emu{srv: srv, url: ts.URL, lambda: lambdaAt(ts.URL, key, secret), cg: codeguruAt(ts.URL, key, secret)}
 }
@@ -170,6 +175,12 @@ func readJSON(t *testing.T, rel string, v any) {
 // response.
 func snapshotStep(t *testing.T, file, step string) canned {
 	t.Helper()
+	return cannedOf(t, snapshotRaw(t, file, step), 200)
+}
+
+// snapshotRaw returns one step of a LocalStack snapshot as decoded JSON.
+func snapshotRaw(t *testing.T, file, step string) map[string]any {
+	t.Helper()
 	var snap struct {
 		Content map[string]map[string]any `json:"recorded-content"`
 	}
@@ -178,7 +189,7 @@ func snapshotStep(t *testing.T, file, step string) canned {
 	if !ok {
 		t.Fatalf("%s has no step %q", file, step)
 	}
-	return cannedOf(t, resp, 200)
+	return resp
 }
 
 // placebo returns a Cloud Custodian placebo file as a canned response.
@@ -303,8 +314,8 @@ func compareOutcomes(t *testing.T, what string, ref, got outcome, allow allowanc
 }
 
 // against runs c on the replay server serving rec and on the emulator, and
-// compares the two outcomes. It returns the emulator's outcome.
-func (r *replay) against(t *testing.T, e *emu, what string, rec canned, c call, allow allowance) outcome {
+// compares the two outcomes. It returns the reference's and the emulator's.
+func (r *replay) against(t *testing.T, e *emu, what string, rec canned, c call, allow allowance) (outcome, outcome) {
 	t.Helper()
 	ctx := context.Background()
 	r.set(rec)
@@ -314,7 +325,7 @@ func (r *replay) against(t *testing.T, e *emu, what string, rec canned, c call, 
 	}
 	got := c(ctx, e.lambda)
 	compareOutcomes(t, what, ref, got, allow)
-	return got
+	return ref, got
 }
 
 // reflectMetadata returns the ResultMetadata of an SDK output.
