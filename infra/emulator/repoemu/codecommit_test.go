@@ -109,7 +109,7 @@ func TestListRepositoriesPagesByThousand(t *testing.T) {
 			}
 		}
 	}
-	if pages != 3 || len(names) != 2345 || !slices.IsSorted(names) || slices.Compact(slices.Clone(names)) == nil {
+	if pages != 3 || len(names) != 2345 || !slices.IsSorted(names) {
 		t.Fatalf("pages = %d, names = %d (sorted %v), want 3 pages of 2345 sorted names", pages, len(names), slices.IsSorted(names))
 	}
 	if len(slices.Compact(slices.Clone(names))) != len(names) {
