@@ -33,6 +33,14 @@ type Ledger interface {
 	Record(ctx context.Context, e ledger.Entry) error
 }
 
+// The real implementations satisfy the pipeline's interfaces.
+var (
+	_ Alerter = (*alert.Publisher)(nil)
+	_ Alerter = alert.Discard{}
+	_ Ledger  = (*ledger.Table)(nil)
+	_ Ledger  = (*ledger.Memory)(nil)
+)
+
 // Permanent is an error retrying cannot fix: a malformed event, one that is
 // not a CloudTrail API call, a subject that cannot be named. The handler
 // logs it and returns nil so Lambda does not retry.
