@@ -21,7 +21,9 @@ type Subject struct {
 type Evaluator interface {
 	// Subjects returns the resources a record points at; none means the
 	// record is not this guard's business.
-	Subjects(rec cloudtrail.Record) ([]Subject, error)
+	// Finding them may take reads (a template names its repositories only
+	// through the API), hence ctx.
+	Subjects(ctx context.Context, rec cloudtrail.Record) ([]Subject, error)
 	// Evaluate reads the subject's current state and decides. A subject
 	// that no longer exists gives an empty decision, not an error.
 	Evaluate(ctx context.Context, s Subject) (finding.Decision, error)

@@ -128,7 +128,7 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		log.Info().Str(logging.FieldReason, reason).Msg("ignored")
 		return nil
 	}
-	subjects, err := safeSubjects(h.Evaluator, rec)
+	subjects, err := safeSubjects(ctx, h.Evaluator, rec)
 	if err != nil {
 		if IsPermanent(err) {
 			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
@@ -351,13 +351,13 @@ func (p *PanicError) Error() string { return fmt.Sprintf("guard panicked: %v", p
 
 func recovered(r any) error { return &PanicError{Value: r, Stack: debug.Stack()} }
 
-func safeSubjects(ev Evaluator, rec cloudtrail.Record) (s []Subject, err error) {
+func safeSubjects(ctx context.Context, ev Evaluator, rec cloudtrail.Record) (s []Subject, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = recovered(r)
 		}
 	}()
-	return ev.Subjects(rec)
+	return ev.Subjects(ctx, rec)
 }
 
 func safeEvaluate(ctx context.Context, ev Evaluator, s Subject) (d finding.Decision, err error) {
@@ -395,7 +395,7 @@ type SubjectDecision struct {
 // Evaluate decides on every subject of a record and changes nothing: no
 // action, no alert, no ledger. selfguard evaluate and the sweep use it.
 func Evaluate(ctx context.Context, ev Evaluator, rec cloudtrail.Record) ([]SubjectDecision, error) {
-	subjects, err := safeSubjects(ev, rec)
+	subjects, err := safeSubjects(ctx, ev, rec)
 	if err != nil {
 		return nil, fmt.Errorf("subjects of %s: %w", rec.EventName, err)
 	}

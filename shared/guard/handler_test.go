@@ -43,7 +43,7 @@ type fakeEvaluator struct {
 	subjectsErr error
 }
 
-func (f *fakeEvaluator) Subjects(rec cloudtrail.Record) ([]Subject, error) {
+func (f *fakeEvaluator) Subjects(_ context.Context, rec cloudtrail.Record) ([]Subject, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.subjects = append(f.subjects, rec)

@@ -194,7 +194,7 @@ func (b *bed) assertQuiet(t *testing.T) {
 		if err != nil {
 			t.Fatalf("trail event: %v", err)
 		}
-		subs, err := b.guard.Subjects(rec)
+		subs, err := b.guard.Subjects(context.Background(), rec)
 		if err != nil {
 			t.Fatalf("subjects of %s: %v", rec.EventName, err)
 		}

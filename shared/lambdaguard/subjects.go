@@ -1,6 +1,7 @@
 package lambdaguard
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
@@ -29,7 +30,7 @@ type response struct {
 // operations the guard does not judge give no subject. An
 // UpdateCodeSigningConfig record gives the code signing config itself: its
 // functions are found when it is evaluated, which needs a context.
-func (g *Guard) Subjects(rec cloudtrail.Record) ([]guard.Subject, error) {
+func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]guard.Subject, error) {
 	if rec.EventSource != cloudtrail.SourceLambda {
 		return nil, nil
 	}

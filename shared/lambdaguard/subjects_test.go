@@ -1,6 +1,7 @@
 package lambdaguard
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,7 +46,7 @@ func TestSubjectsOfRealRecords(t *testing.T) {
 	g := &Guard{}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			got, err := g.Subjects(readRecord(t, tc.file))
+			got, err := g.Subjects(context.Background(), readRecord(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +90,7 @@ func TestSubjectsOfWrittenRecords(t *testing.T) {
 	g := &Guard{}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := g.Subjects(tc.rec)
+			got, err := g.Subjects(context.Background(), tc.rec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,13 +103,13 @@ func TestSubjectsRejectsRecordsWithoutAFunction(t *testing.T) {
 	g := &Guard{}
 	for _, params := range []string{`{}`, `null`} {
 		rec := cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: "UpdateFunctionCode20150331v2", RequestParameters: []byte(params)}
-		if _, err := g.Subjects(rec); err == nil {
+		if _, err := g.Subjects(context.Background(), rec); err == nil {
 			t.Errorf("params %s: no error for a record without a function", params)
 		}
 	}
 	rec := cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: "CreateFunction20150331",
 		RequestParameters: []byte(`{}`), ResponseElements: []byte(`{"functionName":"pay"}`)}
-	got, err := g.Subjects(rec)
+	got, err := g.Subjects(context.Background(), rec)
 	if err != nil || len(got) != 1 || got[0].Name != "pay" {
 		t.Errorf("function name from the response: got %v, %v", got, err)
 	}

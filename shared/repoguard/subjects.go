@@ -23,14 +23,14 @@ var subjectReads = []string{
 }
 
 // Subjects implements guard.Evaluator. Some records name a template, not a
-// repository, so finding the repositories takes reads; guard.Evaluator's
-// Subjects has no context, hence a bounded one here. Prefer SubjectsContext.
-func (g *Guard) Subjects(rec cloudtrail.Record) ([]guard.Subject, error) {
+// repository, so finding the repositories takes reads, bounded by
+// SubjectTimeout.
+func (g *Guard) Subjects(ctx context.Context, rec cloudtrail.Record) ([]guard.Subject, error) {
 	d := g.SubjectTimeout
 	if d <= 0 {
 		d = 10 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return g.SubjectsContext(ctx, rec)
 }

@@ -123,7 +123,7 @@ func TestSubjects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			subs, err := tb.g.Subjects(tt.rec(t))
+			subs, err := tb.g.Subjects(context.Background(), tt.rec(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -166,7 +166,7 @@ func TestSubjectsOfTheEmulatorsOwnRecords(t *testing.T) {
 			continue
 		}
 		seen++
-		subs, err := tb.g.Subjects(rec)
+		subs, err := tb.g.Subjects(context.Background(), rec)
 		if err != nil || len(subs) != 1 || subs[0].Name != w {
 			t.Errorf("%s: Subjects = %+v, %v; want %s", rec.EventName, subs, err, w)
 		}
