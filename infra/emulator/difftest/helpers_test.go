@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -107,7 +108,7 @@ func newEmu(t *testing.T, w lambdaemu.World) *emu {
 }
 
 // finish moves the emulator clock past any update in progress.
-func (e *emu) finish() { e.srv.Env.Clock.Advance(10_000_000_000) }
+func (e *emu) finish() { e.srv.Env.Clock.Advance(2 * time.Minute) }
 
 // canned is one recorded response as the replay server sends it.
 type canned struct {
@@ -341,3 +342,6 @@ func reflectMetadata(out any) middleware.Metadata {
 	}
 	return middleware.Metadata{}
 }
+
+// lambdaWorldNone is an empty Lambda world.
+var lambdaWorldNone = lambdaemu.World{}
