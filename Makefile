@@ -9,7 +9,7 @@ BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 
-.PHONY: all build test demo tools lint unit fuzz bench clean
+.PHONY: all build test demo tools lint unit fuzz bench bench-sweep clean
 
 all: build
 
@@ -19,6 +19,12 @@ build-LambdaGuardFunction:
 
 build-RepoGuardFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/repo-guard
+
+build-SweepFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweep
+
+build-SweepWorkerFunction:
+	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweep-worker
 
 build:
 	$(GO) build ./...
@@ -56,6 +62,12 @@ demo: tools
 
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The sweep of a local account of 10,000 functions under Lambda's real
+# quotas (docs/sweep.md); SWEEP_FUNCTIONS=1000 for a quicker look.
+SWEEP_FUNCTIONS ?= 10000
+bench-sweep:
+	SELFGUARD_BENCH_FUNCTIONS=$(SWEEP_FUNCTIONS) $(GO) test -run '^$$' -bench '^BenchmarkSweep10k$$' -benchtime 1x -timeout 60m ./shared/sweep
 
 clean:
 	rm -rf $(BIN) .aws-sam
