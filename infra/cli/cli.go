@@ -25,6 +25,7 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"audit": {"evaluate every function and repository read-only and report (table, json, asff); exit 1 on findings", runAudit},
 		"local": {"serve the local AWS account (the selfguard emulator) and print the SDK environment", runLocal},
 	}
 }

@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/selfguard/selfguard/shared/codepolicy"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/ratelimit"
+	"github.com/selfguard/selfguard/shared/repoguard"
+	"github.com/selfguard/selfguard/shared/report"
+	"github.com/selfguard/selfguard/shared/settings"
+	"github.com/selfguard/selfguard/shared/sweep"
+)
+
+// ErrReadOnly is what audit's clients answer to any call that could write.
+var ErrReadOnly = errors.New("selfguard audit is read-only")
+
+// readOnlyPrefixes are the operation name prefixes audit may call.
+var readOnlyPrefixes = []string{"Get", "List", "Describe", "BatchGet"}
+
+// ReadOnly is an SDK stack option that refuses, before anything is sent,
+// every operation whose name does not say it only reads.
+func ReadOnly(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SelfguardReadOnly",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			op := awsmiddleware.GetOperationName(ctx)
+			for _, p := range readOnlyPrefixes {
+				if strings.HasPrefix(op, p) {
+					return next.HandleInitialize(ctx, in)
+				}
+			}
+			return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("%s: %w", op, ErrReadOnly)
+		}), middleware.After)
+}
+
+// listFlag collects a repeatable, comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, settings.List(v)...)
+	return nil
+}
+
+type auditOptions struct {
+	format                          report.Format
+	failOn                          finding.Severity
+	regions, rules, resources       listFlag
+	profile                         string
+	functionsOnly, repositoriesOnly bool
+	rate                            float64
+	workers                         int
+}
+
+func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	var o auditOptions
+	format := fs.String("format", "table", "output: table, json or asff (Security Hub)")
+	failOn := fs.String("fail-on", "high", "exit 1 if findings at or above this severity exist (low, medium, high, critical)")
+	fs.Var(&o.regions, "region", "region to audit (repeatable or comma-separated; default: the SDK's)")
+	fs.StringVar(&o.profile, "profile", "", "shared config profile (default: the SDK's)")
+	fs.Var(&o.rules, "rule", "only report these rules (patterns, repeatable)")
+	fs.Var(&o.resources, "resource", "only report these resources (name patterns, repeatable)")
+	fs.BoolVar(&o.functionsOnly, "functions-only", false, "audit Lambda functions only")
+	fs.BoolVar(&o.repositoriesOnly, "repositories-only", false, "audit CodeCommit repositories only")
+	fs.Float64Var(&o.rate, "rate", settings.DefaultLambdaRate, "Lambda control-plane calls per second to spend (of the account's 15)")
+	fs.IntVar(&o.workers, "workers", 2, "functions evaluated at once")
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	var err error
+	if o.format, err = report.ParseFormat(*format); err == nil {
+		o.failOn, err = finding.ParseSeverity(*failOn)
+	}
+	if err == nil && o.functionsOnly && o.repositoriesOnly {
+		err = errors.New("--functions-only and --repositories-only exclude each other")
+	}
+	if err == nil && (o.rate <= 0 || o.rate > 15) {
+		err = fmt.Errorf("--rate %v: want above 0 and at most 15", o.rate)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+		return ExitUsage
+	}
+	cfg, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+		return ExitUsage
+	}
+	// Audit never repairs, whatever SELFGUARD_MODE says.
+	cfg.Mode = finding.ModeMonitor
+	rep, err := audit(ctx, o, cfg, newProgress(stderr))
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+		return ExitError
+	}
+	rep.Filter(o.rules, o.resources)
+	rep.Sort()
+	if err := rep.Write(stdout, o.format); err != nil {
+		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+		return ExitError
+	}
+	if rep.CountAtLeast(o.failOn) > 0 {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+func audit(ctx context.Context, o auditOptions, cfg settings.Settings, prog *progress) (*report.Report, error) {
+	rep := &report.Report{GeneratedAt: time.Now().UTC()}
+	regions := []string(o.regions)
+	if len(regions) == 0 {
+		regions = []string{""}
+	}
+	accounts := map[string]bool{}
+	for _, region := range regions {
+		opts := []func(*config.LoadOptions) error{}
+		if region != "" {
+			opts = append(opts, config.WithRegion(region))
+		}
+		if o.profile != "" {
+			opts = append(opts, config.WithSharedConfigProfile(o.profile))
+		}
+		awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("aws config: %w", err)
+		}
+		if awsCfg.Region == "" {
+			return nil, errors.New("no region: pass --region or set AWS_REGION")
+		}
+		limiter := ratelimit.New(o.rate, nil)
+		lam := lambda.NewFromConfig(awsCfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		col := &collector{region: awsCfg.Region}
+		l := &sweep.Lister{Lambda: lam, Settings: cfg, SkipFunctions: o.repositoriesOnly, OnFunction: prog.function}
+		if !o.functionsOnly {
+			l.Repositories = cc
+		}
+		// No actors: audit cannot act whatever happens to the mode.
+		w := &sweep.Worker{Aliases: lam, Decide: codepolicy.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col}
+		prog.region(awsCfg.Region)
+		st, err := sweep.RunLocal(ctx, l, w, o.workers, "audit-"+rep.GeneratedAt.Format("20060102T150405Z"))
+		prog.done()
+		if err != nil {
+			return nil, fmt.Errorf("audit %s: %w", awsCfg.Region, err)
+		}
+		account := col.account
+		if account == "" {
+			account = callerAccount(ctx, awsCfg)
+		}
+		accounts[account] = true
+		rep.Functions += st.Functions
+		rep.Repositories += st.Repositories
+		rep.Regions = append(rep.Regions, awsCfg.Region)
+		for _, it := range col.items {
+			it.Account = account
+			rep.Items = append(rep.Items, it)
+		}
+	}
+	for a := range accounts {
+		rep.Accounts = append(rep.Accounts, a)
+	}
+	return rep, nil
+}
+
+// callerAccount asks STS which account the credentials belong to, for
+// regions where no finding's ARN said so.
+func callerAccount(ctx context.Context, cfg aws.Config) string {
+	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || out.Account == nil {
+		return "unknown"
+	}
+	return *out.Account
+}
+
+// collector turns sweep results into report items.
+type collector struct {
+	region  string
+	mu      sync.Mutex
+	items   []report.Item
+	account string
+}
+
+func (c *collector) Result(_ context.Context, r sweep.Result) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range r.Decision.Findings {
+		if c.account == "" {
+			c.account = functionstate.ARNAccount(f.ARN)
+		}
+		it := report.Item{Region: c.region, Finding: f}
+		for _, a := range r.Decision.Actions {
+			for _, rule := range a.For {
+				if rule == f.Rule {
+					it.Actions = append(it.Actions, a)
+					break
+				}
+			}
+		}
+		c.items = append(c.items, it)
+	}
+	return nil
+}
+
+// progress draws a one-line counter on stderr, only when it is a terminal.
+type progress struct {
+	w     io.Writer
+	on    bool
+	n     atomic.Int64
+	where atomic.Value
+}
+
+func newProgress(stderr io.Writer) *progress {
+	p := &progress{w: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.on = true
+		}
+	}
+	return p
+}
+
+func (p *progress) region(r string) {
+	p.where.Store(r)
+	p.n.Store(0)
+}
+
+func (p *progress) function(string) {
+	n := p.n.Add(1)
+	if p.on && n%10 == 1 {
+		r, _ := p.where.Load().(string)
+		fmt.Fprintf(p.w, "\r\033[Kauditing %s: %d functions listed", r, n)
+	}
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
