@@ -3,10 +3,12 @@ package runtime
 import (
 	"bufio"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -340,5 +342,49 @@ func TestBusDeliversEmulatorEventsToTheEchoUnderTheRIE(t *testing.T) {
 	// caused no second delivery.
 	if n := len(srv.Env.Trail.Since(0)); n != 1 {
 		t.Errorf("trail holds %d events, want only the CreateFunction", n)
+	}
+}
+
+func TestBuildMakeBuildsForTheHostArchitecture(t *testing.T) {
+	if _, err := os.Stat("../../Makefile"); err != nil {
+		t.Skip("no Makefile at the repository root yet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bootstrap, err := BuildMake(ctx, "../..", "LambdaGuardFunction", t.TempDir())
+	if err != nil {
+		t.Fatalf("BuildMake: %v", err)
+	}
+	checkELF(t, bootstrap)
+}
+
+func TestBuildProducesAStaticLinuxBinary(t *testing.T) {
+	checkELF(t, echoBootstrap(t))
+	// A second build into the same directory is served from the cache.
+	again, err := Build(context.Background(), echoPkg, filepath.Dir(echoBootstrap(t)))
+	if err != nil || again != echoBootstrap(t) {
+		t.Errorf("second Build = %s, %v", again, err)
+	}
+}
+
+// checkELF asserts a statically linked Linux executable for this machine.
+func checkELF(t *testing.T, path string) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[goruntime.GOARCH]
+	if f.Machine != want {
+		t.Errorf("%s is for %v, want %v", path, f.Machine, want)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("%s is dynamically linked; CGO_ENABLED=0 should make it static", path)
+		}
+	}
+	if filepath.Base(path) != "bootstrap" {
+		t.Errorf("binary is named %s, want bootstrap", filepath.Base(path))
 	}
 }
