@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -114,7 +115,8 @@ func TestLoadTemplateReadsBothRuleFormsAndSkipsDisabledOnes(t *testing.T) {
 	if got := tmpl.Functions["GuardFunction"]; got.MaximumRetryAttempts != 1 || got.MaximumEventAge != 2*time.Minute || got.OnFailure == "" {
 		t.Errorf("GuardFunction config = %+v", got)
 	}
-	if got := tmpl.Functions["RepoFunction"]; got != defaultFunctionConfig {
+	if got := tmpl.Functions["RepoFunction"]; got.MaximumRetryAttempts != defaultFunctionConfig.MaximumRetryAttempts ||
+		got.MaximumEventAge != defaultFunctionConfig.MaximumEventAge || got.OnFailure != "" {
 		t.Errorf("RepoFunction config = %+v, want Lambda's defaults", got)
 	}
 }
@@ -448,5 +450,25 @@ func TestCloseEndsPendingRetries(t *testing.T) {
 	dls := bus.DeadLetters()
 	if len(dls) != 1 || dls[0].Reason != ReasonCancelled {
 		t.Errorf("dead letters = %+v, want one cancelled", dls)
+	}
+}
+
+func TestLoadTemplateResolvesFunctionNameRoleAndEnvironment(t *testing.T) {
+	tmpl, err := LoadTemplate(filepath.Join("..", "..", "template.yaml"), TemplateOptions{
+		AccountID: testAccount, Region: testRegion, StackName: "sg",
+		Parameters: map[string]string{"Mode": "enforce"},
+		Physical:   map[string]string{"AlertTopic": "arn:aws:sns:eu-west-1:111122223333:real-topic"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := tmpl.Functions["LambdaGuardFunction"]
+	if fn.Name != "sg-lambda-guard" || fn.Role != "arn:aws:iam::"+testAccount+":role/sg-lambda-guard" {
+		t.Errorf("name %q role %q", fn.Name, fn.Role)
+	}
+	env := fn.Environment
+	if env["SELFGUARD_MODE"] != "enforce" || env["SELFGUARD_TOPIC_ARN"] != "arn:aws:sns:eu-west-1:111122223333:real-topic" ||
+		env["SELFGUARD_REQUIRED_APPROVALS"] != "1" || !strings.Contains(env["SELFGUARD_GUARD_ROLE_ARNS"], ":role/sg-repo-guard") {
+		t.Errorf("environment = %v", env)
 	}
 }

@@ -20,6 +20,8 @@ type resolver struct {
 	condCache  map[string]bool
 	resources  map[string]resource
 	attributes map[string]string
+	physical   map[string]string
+	globalFn   map[string]any
 	account    string
 	region     string
 	stack      string
@@ -29,7 +31,7 @@ type resolver struct {
 func newResolver(top map[string]any, opts TemplateOptions) (*resolver, error) {
 	r := &resolver{
 		params: map[string]any{}, condCache: map[string]bool{}, resources: map[string]resource{},
-		attributes: opts.Attributes, account: opts.AccountID, region: opts.Region, stack: opts.StackName,
+		attributes: opts.Attributes, physical: opts.Physical, account: opts.AccountID, region: opts.Region, stack: opts.StackName,
 	}
 	if r.account == "" {
 		r.account = "123456789012"
@@ -70,6 +72,9 @@ func newResolver(top map[string]any, opts TemplateOptions) (*resolver, error) {
 		}
 	}
 	r.conditions, _ = top["Conditions"].(map[string]any)
+	if globals, ok := top["Globals"].(map[string]any); ok {
+		r.globalFn, _ = globals["Function"].(map[string]any)
+	}
 	resources, _ := top["Resources"].(map[string]any)
 	for id, rv := range resources {
 		m, _ := rv.(map[string]any)
@@ -324,15 +329,18 @@ func (r *resolver) ref(name string) (any, error) {
 	if v, ok := r.params[name]; ok {
 		return v, nil
 	}
+	if v, ok := r.physical[name]; ok {
+		return v, nil
+	}
 	if res, ok := r.resources[name]; ok {
-		return r.physical(name, res), nil
+		return r.physicalID(name, res), nil
 	}
 	return nil, fmt.Errorf("Ref to unknown name %s", name)
 }
 
-// physical is the value Ref gives for a resource: a name or an ARN that
+// physicalID is the value Ref gives for a resource: a name or an ARN that
 // looks like the one AWS would assign.
-func (r *resolver) physical(id string, res resource) string {
+func (r *resolver) physicalID(id string, res resource) string {
 	switch res.Type {
 	case typeSNSTopic:
 		return "arn:aws:sns:" + r.region + ":" + r.account + ":" + r.nameOf(id, res, "TopicName")
@@ -372,7 +380,7 @@ func (r *resolver) getAtt(id, attr string) (any, error) {
 	case "AWS::SQS::Queue":
 		return "arn:aws:sqs:" + r.region + ":" + r.account + ":" + r.nameOf(id, res, "QueueName"), nil
 	case typeSNSTopic:
-		return r.physical(id, res), nil
+		return r.physicalID(id, res), nil
 	}
 	return "arn:aws:local:" + r.region + ":" + r.account + ":" + id, nil
 }

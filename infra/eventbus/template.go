@@ -62,6 +62,14 @@ type Target struct {
 
 // FunctionConfig holds a function's asynchronous invocation settings.
 type FunctionConfig struct {
+	// Name is the function's name (FunctionName, else <stack>-<LogicalId>).
+	Name string
+	// Role is the execution role's ARN, as the template resolves it.
+	Role string
+	// Environment is the function's environment: SAM's Globals merged
+	// with the function's own variables, resolved.
+	Environment map[string]string
+
 	MaximumRetryAttempts int
 	MaximumEventAge      time.Duration
 	OnFailure            string // destination ARN, informational
@@ -78,6 +86,9 @@ type TemplateOptions struct {
 	StackName  string            // default selfguard
 	// Attributes overrides Fn::GetAtt results, keyed "LogicalId.Attribute".
 	Attributes map[string]string
+	// Physical overrides what Ref gives for a resource, keyed by logical id
+	// (the local account's real topic ARN, table name...).
+	Physical map[string]string
 }
 
 // LoadTemplate reads and parses a template file.
@@ -175,6 +186,9 @@ func (r *resolver) serverlessFunction(id string, res resource) ([]Rule, Function
 				return nil, cfg, fmt.Errorf("%s: EventInvokeConfig: %w", id, err)
 			}
 		}
+	}
+	if err := r.functionSettings(id, res, &cfg); err != nil {
+		return nil, cfg, err
 	}
 	events, _ := res.Properties["Events"].(map[string]any)
 	names := make([]string, 0, len(events))
@@ -460,4 +474,36 @@ func fromNode(n *yaml.Node) (any, error) {
 		return nil, fmt.Errorf("line %d: unknown tag %s", n.Line, n.Tag)
 	}
 	return v, nil
+}
+
+// functionSettings resolves a function's name, role and environment.
+func (r *resolver) functionSettings(id string, res resource, cfg *FunctionConfig) error {
+	cfg.Name = r.nameOf(id, res, "FunctionName")
+	if rv, ok := res.Properties["Role"]; ok {
+		v, err := r.resolve(rv)
+		if err != nil {
+			return fmt.Errorf("%s: Role: %w", id, err)
+		}
+		cfg.Role, _ = v.(string)
+	}
+	cfg.Environment = map[string]string{}
+	for _, src := range []map[string]any{r.globalFn, res.Properties} {
+		env, _ := src["Environment"].(map[string]any)
+		vars, ok := env["Variables"]
+		if !ok {
+			continue
+		}
+		v, err := r.resolve(vars)
+		if err != nil {
+			return fmt.Errorf("%s: Environment: %w", id, err)
+		}
+		m, _ := v.(map[string]any)
+		for k, val := range m {
+			if _, none := val.(noValue); none || val == nil {
+				continue
+			}
+			cfg.Environment[k] = fmt.Sprint(val)
+		}
+	}
+	return nil
 }
