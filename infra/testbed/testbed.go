@@ -1,0 +1,441 @@
+package testbed
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/selfguard/selfguard/infra/emulator"
+	"github.com/selfguard/selfguard/infra/emulator/awsproto"
+	"github.com/selfguard/selfguard/infra/eventbus"
+	"github.com/selfguard/selfguard/infra/moto"
+	"github.com/selfguard/selfguard/infra/runtime"
+	"github.com/selfguard/selfguard/shared/ledger"
+)
+
+// The local account's identity and the stack name template.yaml is
+// resolved with.
+const (
+	Account   = "111122223333"
+	Region    = "eu-west-1"
+	StackName = "selfguard"
+)
+
+// Options configure a bed.
+type Options struct {
+	// Root is the repository root (template.yaml, Makefile); default: found
+	// from the working directory upwards.
+	Root string
+	// Parameters override template.yaml's parameter defaults (Mode...).
+	Parameters map[string]string
+	// World is loaded into the emulator before anything runs.
+	World *emulator.World
+	// Functions are the template's logical ids to run; default: every
+	// function a rule delivers to.
+	Functions []string
+	// Duplicate is the probability that the bus delivers an event twice.
+	Duplicate float64
+	// TimeScale scales Lambda's retry delays (default 0.001: a minute is 60 ms).
+	TimeScale float64
+	// LogWriter receives the functions' log lines as they are written.
+	LogWriter io.Writer
+	// Env adds or overrides function environment variables (all functions).
+	Env map[string]string
+}
+
+// Bed is a running local account.
+type Bed struct {
+	Emulator  *emulator.Server
+	URL       string // the emulator's base URL
+	Moto      *moto.Server
+	Bus       *eventbus.Bus
+	Template  *eventbus.Template
+	Functions map[string]*runtime.Function
+	// Roles maps each running function to its execution role's ARN; the
+	// function calls AWS as an actor of the same name with that role.
+	Roles map[string]string
+
+	TopicARN   string // the alert topic
+	InboxURL   string // an SQS queue subscribed to the alert topic
+	LedgerName string // the DynamoDB ledger table
+	DLQURL     string // the functions' on-failure queue
+
+	ln    net.Listener
+	close []func()
+}
+
+// Start brings the local account up. Close it when done.
+func Start(ctx context.Context, opts Options) (b *Bed, err error) {
+	b = &Bed{Functions: map[string]*runtime.Function{}, Roles: map[string]string{}}
+	defer func() {
+		if err != nil {
+			b.Close()
+			b = nil
+		}
+	}()
+	root := opts.Root
+	if root == "" {
+		if root, err = FindRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if b.Moto, err = moto.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start moto: %w", err)
+	}
+	b.close = append(b.close, b.Moto.Stop)
+	if err = b.createAlerting(ctx); err != nil {
+		return nil, err
+	}
+
+	b.Emulator = emulator.New(Account, Region)
+	if opts.World != nil {
+		if err = b.Emulator.LoadWorld(opts.World); err != nil {
+			return nil, fmt.Errorf("load world: %w", err)
+		}
+	}
+	if b.URL, b.ln, err = b.Emulator.Listen("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	b.close = append(b.close, func() { b.ln.Close() })
+
+	b.Template, err = eventbus.LoadTemplate(filepath.Join(root, "template.yaml"), eventbus.TemplateOptions{
+		Parameters: opts.Parameters, AccountID: Account, Region: Region, StackName: StackName,
+		Physical: map[string]string{"AlertTopic": b.TopicARN, "LedgerTable": b.LedgerName, "DeadLetterQueue": b.DLQURL},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load template: %w", err)
+	}
+	ids := opts.Functions
+	if len(ids) == 0 {
+		ids = ruleTargets(b.Template)
+	}
+	rie, err := runtime.EnsureRIE(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buildRoot := filepath.Join(os.TempDir(), "selfguard-testbed-build")
+	for _, id := range ids {
+		if err = b.startFunction(ctx, root, buildRoot, rie, id, opts); err != nil {
+			return nil, err
+		}
+	}
+	scale := opts.TimeScale
+	if scale == 0 {
+		scale = 0.001
+	}
+	b.Bus = eventbus.New(b.Template, eventbus.Options{
+		Invoker:   runtime.NewInvoker(b.Functions),
+		Publisher: topicPublisher{b},
+		TimeScale: scale,
+		Duplicate: opts.Duplicate,
+		Account:   Account,
+		Region:    Region,
+	})
+	b.close = append(b.close, b.Bus.Close)
+	return b, nil
+}
+
+func ruleTargets(t *eventbus.Template) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, r := range t.Rules {
+		for _, tg := range r.Targets {
+			if tg.Kind == eventbus.TargetFunction && !seen[tg.Name] {
+				seen[tg.Name] = true
+				ids = append(ids, tg.Name)
+			}
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string, opts Options) error {
+	cfg, ok := b.Template.Functions[id]
+	if !ok {
+		return fmt.Errorf("template.yaml has no function %s", id)
+	}
+	bootstrap, err := runtime.BuildMake(ctx, root, id, filepath.Join(buildRoot, id))
+	if err != nil {
+		return err
+	}
+	actor := roleActor(id, cfg.Role)
+	b.Emulator.Identities.Add(actor)
+	b.Roles[id] = cfg.Role
+	env := map[string]string{}
+	for k, v := range cfg.Environment {
+		env[k] = v
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	for _, kv := range append(emulator.SDKEnv(b.URL, Region, actor), b.Moto.Env()...) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	env["AWS_SESSION_TOKEN"] = "local-session-" + id
+	vars := make([]string, 0, len(env))
+	for k, v := range env {
+		vars = append(vars, k+"="+v)
+	}
+	sort.Strings(vars)
+	name := cfg.Name
+	if name == "" {
+		name = id
+	}
+	fn, err := runtime.Start(ctx, runtime.Spec{Name: name, Bootstrap: bootstrap, Env: vars, RIE: rie, LogWriter: opts.LogWriter})
+	if err != nil {
+		return fmt.Errorf("start %s: %w", id, err)
+	}
+	b.Functions[id] = fn
+	b.close = append(b.close, fn.Stop)
+	return nil
+}
+
+// roleActor is the identity a function's execution role has in CloudTrail:
+// an assumed-role session whose issuer is exactly the role's ARN.
+func roleActor(id, roleARN string) awsproto.Actor {
+	sum := sha256.Sum256([]byte(id))
+	key := strings.ToUpper(fmt.Sprintf("ASIALOCAL%x", sum[:6]))
+	roleName := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	return awsproto.Actor{
+		Name: id, AccessKeyID: key, SecretKey: "local-secret-" + id, SourceIP: "192.0.2.30",
+		Identity: awsproto.Identity{
+			Type: "AssumedRole", PrincipalID: "AROA" + key[4:] + ":" + id, AccountID: Account,
+			ARN: "arn:aws:sts::" + Account + ":assumed-role/" + roleName + "/" + id,
+			SessionContext: &awsproto.SessionContext{SessionIssuer: awsproto.SessionIssuer{
+				Type: "Role", PrincipalID: "AROA" + key[4:], ARN: roleARN, AccountID: Account, UserName: roleName,
+			}},
+		},
+	}
+}
+
+// createAlerting creates the alert topic, an inbox queue subscribed to it
+// (so tests read alerts as a subscriber would), the ledger table and the
+// dead-letter queue on moto.
+func (b *Bed) createAlerting(ctx context.Context) error {
+	snsc, sqsc, ddb := b.SNS(), b.SQS(), b.DynamoDB()
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(StackName + "-alerts")})
+	if err != nil {
+		return fmt.Errorf("create alert topic: %w", err)
+	}
+	b.TopicARN = *topic.TopicArn
+	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(StackName + "-alert-inbox")})
+	if err != nil {
+		return fmt.Errorf("create inbox queue: %w", err)
+	}
+	b.InboxURL = *q.QueueUrl
+	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return fmt.Errorf("read inbox queue ARN: %w", err)
+	}
+	if _, err = snsc.Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+		Endpoint: aws.String(attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]),
+	}); err != nil {
+		return fmt.Errorf("subscribe inbox: %w", err)
+	}
+	dlq, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(StackName + "-dead-letters")})
+	if err != nil {
+		return fmt.Errorf("create dead-letter queue: %w", err)
+	}
+	b.DLQURL = *dlq.QueueUrl
+	b.LedgerName = StackName + "-ledger"
+	if _, err = ddb.CreateTable(ctx, ledger.CreateTableInput(b.LedgerName)); err != nil {
+		return fmt.Errorf("create ledger table: %w", err)
+	}
+	return nil
+}
+
+// Settle lets the account come to rest: it hands every CloudTrail event the
+// emulator recorded to the bus and waits for the deliveries (retries
+// included), again and again, until the guards' own writes cause no new
+// events. Feedback loops therefore show as a Settle that does not end (ctx).
+func (b *Bed) Settle(ctx context.Context) error {
+	for {
+		n, err := b.Bus.SyncTrail(ctx, b.URL)
+		if err != nil {
+			return err
+		}
+		if err := b.Bus.Wait(ctx); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// Alert is an alert as a subscriber of the topic receives it.
+type Alert struct {
+	Subject    string
+	Message    string
+	Attributes map[string]string
+}
+
+// Alerts returns the alerts published since the last call.
+func (b *Bed) Alerts(ctx context.Context) ([]Alert, error) {
+	var out []Alert
+	c := b.SQS()
+	for {
+		res, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &b.InboxURL, MaxNumberOfMessages: 10})
+		if err != nil {
+			return nil, fmt.Errorf("receive alerts: %w", err)
+		}
+		if len(res.Messages) == 0 {
+			return out, nil
+		}
+		for _, m := range res.Messages {
+			var n struct {
+				Subject           string
+				Message           string
+				MessageAttributes map[string]struct{ Value string }
+			}
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &n); err != nil {
+				return nil, fmt.Errorf("decode alert notification: %w", err)
+			}
+			a := Alert{Subject: n.Subject, Message: n.Message, Attributes: map[string]string{}}
+			for k, v := range n.MessageAttributes {
+				a.Attributes[k] = v.Value
+			}
+			out = append(out, a)
+			if _, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &b.InboxURL, ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return nil, fmt.Errorf("delete alert: %w", err)
+			}
+		}
+	}
+}
+
+// Close stops everything the bed started.
+func (b *Bed) Close() {
+	if b == nil {
+		return
+	}
+	for i := len(b.close) - 1; i >= 0; i-- {
+		b.close[i]()
+	}
+	b.close = nil
+}
+
+func (b *Bed) creds(actor string) (aws.CredentialsProvider, error) {
+	a, ok := b.Emulator.Identities.ByName(actor)
+	if !ok {
+		return nil, fmt.Errorf("no actor %q in the local account", actor)
+	}
+	return credentials.NewStaticCredentialsProvider(a.AccessKeyID, a.SecretKey, ""), nil
+}
+
+func (b *Bed) config(actor string) aws.Config {
+	cfg := aws.Config{Region: Region, Credentials: credentials.NewStaticCredentialsProvider("moto", "moto", "")}
+	if actor != "" {
+		p, err := b.creds(actor)
+		if err != nil {
+			panic(err) // a test or scenario naming an unknown actor is a bug in it
+		}
+		cfg.Credentials = p
+	}
+	return cfg
+}
+
+// Lambda returns a Lambda client acting as actor (an emulator actor name).
+func (b *Bed) Lambda(actor string) *lambda.Client {
+	return lambda.NewFromConfig(b.config(actor), func(o *lambda.Options) { o.BaseEndpoint = aws.String(b.URL) })
+}
+
+// CodeCommit returns a CodeCommit client acting as actor.
+func (b *Bed) CodeCommit(actor string) *codecommit.Client {
+	return codecommit.NewFromConfig(b.config(actor), func(o *codecommit.Options) { o.BaseEndpoint = aws.String(b.URL) })
+}
+
+// CodeGuru returns a CodeGuru Reviewer client acting as actor.
+func (b *Bed) CodeGuru(actor string) *codegurureviewer.Client {
+	return codegurureviewer.NewFromConfig(b.config(actor), func(o *codegurureviewer.Options) { o.BaseEndpoint = aws.String(b.URL) })
+}
+
+// SNS returns an SNS client on moto.
+func (b *Bed) SNS() *sns.Client {
+	return sns.NewFromConfig(b.config(""), func(o *sns.Options) { o.BaseEndpoint = aws.String(b.Moto.URL) })
+}
+
+// SQS returns an SQS client on moto.
+func (b *Bed) SQS() *sqs.Client {
+	return sqs.NewFromConfig(b.config(""), func(o *sqs.Options) { o.BaseEndpoint = aws.String(b.Moto.URL) })
+}
+
+// DynamoDB returns a DynamoDB client on moto.
+func (b *Bed) DynamoDB() *dynamodb.Client {
+	return dynamodb.NewFromConfig(b.config(""), func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(b.Moto.URL) })
+}
+
+// topicPublisher delivers the template's topic targets (tamper-evidence
+// rules) to the alert topic on moto.
+type topicPublisher struct{ b *Bed }
+
+func (p topicPublisher) Publish(ctx context.Context, topic, message string) error {
+	if topic != "AlertTopic" {
+		return fmt.Errorf("no topic %s in the local account", topic)
+	}
+	_, err := p.b.SNS().Publish(ctx, &sns.PublishInput{TopicArn: &p.b.TopicARN, Message: &message})
+	return err
+}
+
+// FindRoot returns the repository root: the nearest directory upwards from
+// the working directory holding both go.mod and template.yaml.
+func FindRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for {
+		if fileExists(filepath.Join(dir, "go.mod")) && fileExists(filepath.Join(dir, "template.yaml")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("find repository root: no go.mod with template.yaml above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// WaitFor polls cond until it holds or ctx ends; for states that settle on
+// the emulator's clock (an update finishing).
+func WaitFor(ctx context.Context, cond func() (bool, error)) error {
+	for {
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
