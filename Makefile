@@ -60,8 +60,12 @@ test: tools lint unit fuzz
 demo: tools
 	$(GO) run ./infra/cmd/selfguard demo
 
+# Performance figures (docs/performance.md): the decision micro-benchmarks,
+# then infra/bench/perf end to end (RIE, moto, emulator, boto3 peer); about
+# 5 minutes. Not part of `make test`. The sweep has its own target below.
 bench: tools
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./infra/bench ./shared/codepolicy ./infra/eventpattern
+	$(GO) run ./infra/bench/perf
 
 # The sweep of a local account of 10,000 functions under Lambda's real
 # quotas (docs/sweep.md); SWEEP_FUNCTIONS=1000 for a quicker look.
