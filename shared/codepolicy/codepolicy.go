@@ -206,14 +206,14 @@ func decide(s functionstate.Snapshot, cfg settings.Settings) (finding.Decision, 
 		for _, l := range s.Latest.Layers {
 			if v := LayerVerdict(l, cfg); !v.Trusted {
 				f := fnFinding(s, RuleUntrustedLayer, finding.SeverityHigh, v.Why+" (in $LATEST)", detailLayer(l))
-				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, fn+"|"+l.ARN, l.ARN
+				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
 				d.Findings = append(d.Findings, f)
 				layerRules = appendOnce(layerRules, RuleUntrustedLayer)
 			}
 			if acct := l.Account(); acct != "" && s.Account != "" && acct != s.Account {
 				f := fnFinding(s, RuleForeignLayer, finding.SeverityMedium,
 					"layer "+l.ARN+" in $LATEST comes from another account ("+acct+")", detailLayer(l))
-				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, fn+"|"+l.ARN, l.ARN
+				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
 				d.Findings = append(d.Findings, f)
 			}
 		}
@@ -437,4 +437,20 @@ func attachCSC(fn, arn, prev string, rules []finding.RuleID) finding.Action {
 		Summary: "attach code signing config " + arn + " to " + fn,
 		Undo:    undo,
 	}
+}
+
+// layerResource names a layer finding's resource: the function, then the
+// layer's name and version ("payments-api/shared-utils:3"), with the owning
+// account for a layer of another account, so a person reads it at a glance
+// and two layers of one function stay two findings.
+func layerResource(fn, account, layerARN string) string {
+	i := strings.Index(layerARN, ":layer:")
+	if i < 0 {
+		return fn + "/" + layerARN
+	}
+	label := layerARN[i+len(":layer:"):]
+	if acct := functionstate.ARNAccount(layerARN); acct != "" && acct != account {
+		label = acct + ":" + label
+	}
+	return fn + "/" + label
 }

@@ -379,3 +379,15 @@ func BenchmarkDecideCompromised(b *testing.B) {
 		Decide(s, c)
 	}
 }
+
+func TestLayerResourceReadsAtAGlance(t *testing.T) {
+	tests := []struct{ arn, want string }{
+		{"arn:aws:lambda:eu-west-1:111122223333:layer:shared-utils:3", "payments-api/shared-utils:3"},
+		{"arn:aws:lambda:eu-west-1:999988887777:layer:shared-utils:3", "payments-api/999988887777:shared-utils:3"},
+	}
+	for _, tt := range tests {
+		if got := layerResource("payments-api", "111122223333", tt.arn); got != tt.want {
+			t.Errorf("layerResource(%s) = %q, want %q", tt.arn, got, tt.want)
+		}
+	}
+}
