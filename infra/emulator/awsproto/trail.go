@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -80,7 +81,7 @@ func (t *Trail) Record(c *Call, e Entry) {
 	mgmt := true
 	detail := map[string]any{
 		"eventVersion":       "1.08",
-		"userIdentity":       c.Actor.Identity,
+		"userIdentity":       recordedIdentity(c.Actor.Identity, c.Time),
 		"eventTime":          c.Time.UTC().Format(time.RFC3339),
 		"eventSource":        e.EventSource,
 		"eventName":          e.EventName,
@@ -166,6 +167,51 @@ func (t *Trail) Subscribe(buffer int) (<-chan Event, func()) {
 		delete(t.subs, id)
 		t.mu.Unlock()
 	}
+}
+
+// recordedIdentity is the userIdentity a record carries. Every real
+// AssumedRole record has sessionContext.attributes with creationDate and
+// mfaAuthenticated, so they are filled in here, for any actor, rather than
+// left to whoever defines it. The session is taken to have begun at the top
+// of the call's hour: its creationDate stays the same across the session's
+// calls and never follows the eventTime, as a real session's does. The
+// actor's own identity is shared, so it is copied, never changed.
+func recordedIdentity(id Identity, at time.Time) Identity {
+	if id.Type != "AssumedRole" {
+		return id
+	}
+	sc := SessionContext{SessionIssuer: issuerOf(id)}
+	if id.SessionContext != nil {
+		sc.SessionIssuer = id.SessionContext.SessionIssuer
+	}
+	sc.Attributes = map[string]string{}
+	if id.SessionContext != nil {
+		for k, v := range id.SessionContext.Attributes {
+			sc.Attributes[k] = v
+		}
+	}
+	if sc.Attributes["creationDate"] == "" {
+		sc.Attributes["creationDate"] = at.UTC().Truncate(time.Hour).Format(time.RFC3339)
+	}
+	if sc.Attributes["mfaAuthenticated"] == "" {
+		sc.Attributes["mfaAuthenticated"] = "false"
+	}
+	id.SessionContext = &sc
+	return id
+}
+
+// issuerOf derives the role behind an assumed-role ARN
+// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) for an actor defined
+// without a sessionContext.
+func issuerOf(id Identity) SessionIssuer {
+	p := strings.SplitN(id.ARN, ":", 6)
+	if len(p) != 6 || !strings.HasPrefix(p[5], "assumed-role/") {
+		return SessionIssuer{Type: "Role"}
+	}
+	role, _, _ := strings.Cut(strings.TrimPrefix(p[5], "assumed-role/"), "/")
+	principal, _, _ := strings.Cut(id.PrincipalID, ":")
+	return SessionIssuer{Type: "Role", PrincipalID: principal, ARN: fmt.Sprintf("arn:%s:iam::%s:role/%s", p[1], p[4], role),
+		AccountID: p[4], UserName: role}
 }
 
 func orDefault(s, d string) string {
