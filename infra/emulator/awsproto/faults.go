@@ -1,6 +1,8 @@
 package awsproto
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -8,11 +10,12 @@ import (
 )
 
 // Fault makes an operation slow or failing. Operation "*" matches every
-// operation of the service; Service "*" every service.
+// operation of the service; Service "*" every service. In JSON, Latency is
+// a Go duration string ("25ms"), like every other duration of the admin API.
 type Fault struct {
 	Service   string        `json:"service"`
 	Operation string        `json:"operation"`
-	Latency   time.Duration `json:"latency,omitempty"`
+	Latency   time.Duration `json:"-"`
 	// ErrorRate is the share of calls, 0 to 1, answered with the error.
 	ErrorRate float64 `json:"errorRate,omitempty"`
 	// Status and Code are the injected error; the default is a 500 ServiceException.
@@ -20,6 +23,46 @@ type Fault struct {
 	Code   string `json:"code,omitempty"`
 	// Count, if set, limits how many errors the fault injects before it stops.
 	Count int `json:"count,omitempty"`
+}
+
+// faultJSON is Fault's wire form: all fields but Latency as they are.
+type faultJSON struct {
+	*faultFields
+	Latency string `json:"latency,omitempty"`
+}
+
+// faultFields has Fault's fields and none of its methods, so encoding/json
+// does not call MarshalJSON on it again.
+type faultFields Fault
+
+// MarshalJSON writes Latency as a Go duration string.
+func (f Fault) MarshalJSON() ([]byte, error) {
+	out := faultJSON{faultFields: (*faultFields)(&f)}
+	if f.Latency != 0 {
+		out.Latency = f.Latency.String()
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads Latency as a Go duration string; a negative one is
+// refused, as it cannot be waited for.
+func (f *Fault) UnmarshalJSON(data []byte) error {
+	in := faultJSON{faultFields: (*faultFields)(f)}
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	f.Latency = 0
+	if in.Latency != "" {
+		d, err := time.ParseDuration(in.Latency)
+		if err != nil {
+			return fmt.Errorf("fault latency: %w", err)
+		}
+		if d < 0 {
+			return fmt.Errorf("fault latency %s: want a duration of 0 or more", in.Latency)
+		}
+		f.Latency = d
+	}
+	return nil
 }
 
 // Faults holds the injected faults.
