@@ -23,11 +23,6 @@ func Errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...), Type: "User"}
 }
 
-// Common errors shared by the services.
-func ThrottlingError(code string) *Error {
-	return &Error{Status: http.StatusTooManyRequests, Code: code, Message: "Rate exceeded", Type: "User"}
-}
-
 // WriteRESTJSONError writes an error as REST-JSON services (Lambda, CodeGuru
 // Reviewer) do: the code in X-Amzn-ErrorType and the body.
 func WriteRESTJSONError(w http.ResponseWriter, e *Error) {

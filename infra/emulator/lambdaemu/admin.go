@@ -203,7 +203,8 @@ func s3Error(w http.ResponseWriter, status int, code, msg string) {
 	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>", code, msg)
 }
 
-// SignRequest and SignResponse are the bodies of POST /sign.
+// SignRequest is the body of POST /sign: the zip to sign and the name of
+// the signing profile to sign it with.
 type SignRequest struct {
 	Profile string `json:"profile"`
 	Zip     []byte `json:"zip"`
