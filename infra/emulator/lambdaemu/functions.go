@@ -28,12 +28,12 @@ type functionConfiguration struct {
 	TracingConfig              tracingConfig
 	RevisionId                 string
 	Layers                     []layerOut `json:",omitempty"`
-	State                      string
-	StateReason                string `json:",omitempty"`
-	StateReasonCode            string `json:",omitempty"`
-	LastUpdateStatus           string `json:",omitempty"`
-	LastUpdateStatusReason     string `json:",omitempty"`
-	LastUpdateStatusReasonCode string `json:",omitempty"`
+	State                      string     `json:",omitempty"`
+	StateReason                string     `json:",omitempty"`
+	StateReasonCode            string     `json:",omitempty"`
+	LastUpdateStatus           string     `json:",omitempty"`
+	LastUpdateStatusReason     string     `json:",omitempty"`
+	LastUpdateStatusReasonCode string     `json:",omitempty"`
 	PackageType                string
 	SigningProfileVersionArn   string `json:",omitempty"`
 	SigningJobArn              string `json:",omitempty"`
@@ -87,6 +87,16 @@ func (s *Service) configOut(f *function, v *version, arn string, now time.Time) 
 		}
 	}
 	return out
+}
+
+// listed drops what list operations leave out: Lambda documents that
+// ListFunctions and ListVersionsByFunction return no state fields (the
+// recorded responses agree), so only GetFunction and
+// GetFunctionConfiguration tell whether a function is ready.
+func (c functionConfiguration) listed() functionConfiguration {
+	c.State, c.StateReason, c.StateReasonCode = "", "", ""
+	c.LastUpdateStatus, c.LastUpdateStatusReason, c.LastUpdateStatusReasonCode = "", "", ""
+	return c
 }
 
 // busyError is Lambda's answer to a change while another is in progress.
@@ -389,7 +399,7 @@ func (s *Service) listFunctions(rc *reqCtx) (int, any, *awsproto.Error) {
 	}
 	out := make([]functionConfiguration, 0, end-start)
 	for _, it := range items[start:end] {
-		out = append(out, s.configOut(it.f, it.v, s.versionARN(it.f, it.v), rc.now))
+		out = append(out, s.configOut(it.f, it.v, s.versionARN(it.f, it.v), rc.now).listed())
 	}
 	resp := map[string]any{"Functions": out}
 	if next != "" {

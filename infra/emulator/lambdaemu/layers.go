@@ -71,7 +71,8 @@ type layerVersionOut struct {
 
 func (s *Service) layerVersionOut(rc *reqCtx, l *layer, v *layerVersion, withContent bool) layerVersionOut {
 	out := layerVersionOut{LayerVersionArn: fmt.Sprintf("%s:%d", l.Arn, v.Number), Description: v.Description,
-		CreatedDate: stamp(v.Created), Version: v.Number, CompatibleRuntimes: v.CompatibleRuntimes, LicenseInfo: v.LicenseInfo}
+		CreatedDate: stamp(v.Created), Version: v.Number, CompatibleRuntimes: v.CompatibleRuntimes,
+		CompatibleArchitectures: v.CompatibleArchitectures, LicenseInfo: v.LicenseInfo}
 	if withContent {
 		out.LayerArn = l.Arn
 		out.Content = &layerContent{
@@ -135,11 +136,10 @@ func (s *Service) publishLayerVersion(rc *reqCtx) (int, any, *awsproto.Error) {
 		return 0, nil, err
 	}
 	v := &layerVersion{Code: s.layerSigning(code, rc.now), Description: in.Description,
-		CompatibleRuntimes: in.CompatibleRuntimes, LicenseInfo: in.LicenseInfo, Created: rc.now}
+		CompatibleRuntimes: in.CompatibleRuntimes, CompatibleArchitectures: in.CompatibleArchitectures,
+		LicenseInfo: in.LicenseInfo, Created: rc.now}
 	l := s.addLayerVersion(account, name, v)
-	out := s.layerVersionOut(rc, l, v, true)
-	out.CompatibleArchitectures = in.CompatibleArchitectures
-	return http.StatusCreated, out, nil
+	return http.StatusCreated, s.layerVersionOut(rc, l, v, true), nil
 }
 
 func (s *Service) getLayerVersion(rc *reqCtx) (int, any, *awsproto.Error) {

@@ -168,12 +168,13 @@ type codeSigningConfig struct {
 }
 
 type layerVersion struct {
-	Number             int64
-	Code               codeInfo
-	Description        string
-	CompatibleRuntimes []string
-	LicenseInfo        string
-	Created            time.Time
+	Number                  int64
+	Code                    codeInfo
+	Description             string
+	CompatibleRuntimes      []string
+	CompatibleArchitectures []string
+	LicenseInfo             string
+	Created                 time.Time
 }
 
 type layer struct {

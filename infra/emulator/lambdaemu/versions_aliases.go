@@ -46,7 +46,7 @@ func (s *Service) listVersions(rc *reqCtx) (int, any, *awsproto.Error) {
 	}
 	out := make([]functionConfiguration, 0, end-start)
 	for _, v := range all[start:end] {
-		out = append(out, s.configOut(f, v, s.versionARN(f, v), rc.now))
+		out = append(out, s.configOut(f, v, s.versionARN(f, v), rc.now).listed())
 	}
 	resp := map[string]any{"Versions": out}
 	if next != "" {

@@ -80,8 +80,9 @@ type LayerWorld struct {
 	// Version is the version number (default: the next one).
 	Version int64 `json:"version,omitempty"`
 	CodeWorld
-	Description        string   `json:"description,omitempty"`
-	CompatibleRuntimes []string `json:"compatibleRuntimes,omitempty"`
+	Description             string   `json:"description,omitempty"`
+	CompatibleRuntimes      []string `json:"compatibleRuntimes,omitempty"`
+	CompatibleArchitectures []string `json:"compatibleArchitectures,omitempty"`
 }
 
 // S3ObjectWorld is an object for S3Bucket/S3Key code.
@@ -309,7 +310,8 @@ func (s *Service) loadLayer(lw LayerWorld, now time.Time) error {
 		return err
 	}
 	s.addLayerVersion(account, lw.Name, &layerVersion{Number: lw.Version, Code: s.layerSigning(code, now),
-		Description: lw.Description, CompatibleRuntimes: lw.CompatibleRuntimes, Created: now})
+		Description: lw.Description, CompatibleRuntimes: lw.CompatibleRuntimes,
+		CompatibleArchitectures: lw.CompatibleArchitectures, Created: now})
 	return nil
 }
 
@@ -478,7 +480,8 @@ func (s *Service) DumpWorld() World {
 	for _, l := range s.layers {
 		for _, v := range l.Versions {
 			w.Layers = append(w.Layers, LayerWorld{Name: l.Name, Account: l.Account, Version: v.Number,
-				CodeWorld: CodeWorld{Zip: v.Code.Zip}, Description: v.Description, CompatibleRuntimes: v.CompatibleRuntimes})
+				CodeWorld: CodeWorld{Zip: v.Code.Zip}, Description: v.Description, CompatibleRuntimes: v.CompatibleRuntimes,
+				CompatibleArchitectures: v.CompatibleArchitectures})
 		}
 	}
 	sort.Slice(w.Layers, func(i, j int) bool {
