@@ -25,8 +25,10 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"audit": {"evaluate every function and repository read-only and report (table, json, asff); exit 1 on findings", runAudit},
-		"local": {"serve the local AWS account (the selfguard emulator) and print the SDK environment", runLocal},
+		"audit":    {"evaluate every function and repository read-only and report (table, json, asff); exit 1 on findings", runAudit},
+		"evaluate": {"print, as JSON, the findings and planned actions the guards would have for a CloudTrail event; changes nothing", runEvaluate},
+		"demo":     {"play selfguard's scenarios on a local AWS account and check each outcome", runDemo},
+		"local":    {"serve the local AWS account (the selfguard emulator) and print the SDK environment", runLocal},
 	}
 }
 

@@ -43,6 +43,9 @@ type Options struct {
 	Only string
 	// Root is the repository root; default found from the working directory.
 	Root string
+	// Finally, if set, runs on the last mode's account after its scenarios,
+	// before it is shut down (the CLI audits the account there).
+	Finally func(ctx context.Context, b *testbed.Bed) error
 }
 
 // Run plays every scenario, printing the timeline to w, and returns the
@@ -72,7 +75,13 @@ func Run(ctx context.Context, w io.Writer, opts Options) ([]Result, error) {
 		for _, s := range byMode[mode] {
 			results = append(results, p.play(ctx, s))
 		}
+		if opts.Finally != nil && mode == modes[len(modes)-1] {
+			err = opts.Finally(ctx, bed)
+		}
 		bed.Close()
+		if err != nil {
+			return results, err
+		}
 	}
 	return results, nil
 }

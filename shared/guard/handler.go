@@ -174,9 +174,13 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 	return nil
 }
 
-func (h *Handler) ignore(rec cloudtrail.Record) string {
+func (h *Handler) ignore(rec cloudtrail.Record) string { return IgnoreReason(h.Settings, rec) }
+
+// IgnoreReason says why a guard does not judge a record (its own write, a
+// failed or a read-only call), or "" when it does.
+func IgnoreReason(cfg settings.Settings, rec cloudtrail.Record) string {
 	switch {
-	case h.Settings.IsGuard(rec.UserIdentity.IssuerARN()):
+	case cfg.IsGuard(rec.UserIdentity.IssuerARN()):
 		return ReasonOwnWrite
 	case rec.Failed():
 		return ReasonFailedCall

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/ratelimit"
+	"github.com/selfguard/selfguard/shared/repoguard"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+// evaluation is what `selfguard evaluate` prints.
+type evaluation struct {
+	Event struct {
+		ID        string `json:"id"`
+		Name      string `json:"name"`
+		Source    string `json:"source"`
+		Actor     string `json:"actor"`
+		ActorARN  string `json:"actorArn"`
+		Operation string `json:"operation"`
+	} `json:"event"`
+	Guard string `json:"guard,omitempty"`
+	// Ignored says why the guard would not judge this event at all.
+	Ignored  string                  `json:"ignored,omitempty"`
+	Mode     finding.Mode            `json:"mode"`
+	Subjects []guard.SubjectDecision `json:"subjects"`
+}
+
+func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
+	file := fs.String("event", "", "CloudTrail event: an EventBridge event or a bare CloudTrail record (JSON file, - for stdin)")
+	region := fs.String("region", "", "region (default: the SDK's)")
+	profile := fs.String("profile", "", "shared config profile (default: the SDK's)")
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	if *file == "" {
+		fmt.Fprintln(stderr, "selfguard evaluate: --event FILE is required")
+		return ExitUsage
+	}
+	data, err := readInput(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		return ExitUsage
+	}
+	_, rec, err := cloudtrail.ParseEnvelope(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %s: %v\n", *file, err)
+		return ExitUsage
+	}
+	cfg, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		return ExitUsage
+	}
+	var out evaluation
+	out.Event.ID, out.Event.Name, out.Event.Source = rec.EventID, rec.EventName, rec.EventSource
+	out.Event.Actor, out.Event.ActorARN = rec.UserIdentity.Actor(), rec.UserIdentity.ARN
+	out.Event.Operation = string(rec.Operation())
+	out.Mode = cfg.Mode
+	out.Subjects = []guard.SubjectDecision{}
+	ev, name, err := evaluatorFor(ctx, rec, cfg, *region, *profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		return ExitError
+	}
+	out.Guard = name
+	if ev != nil {
+		out.Ignored = guard.IgnoreReason(cfg, rec)
+		if out.Ignored == "" {
+			if out.Subjects, err = guard.Evaluate(ctx, ev, rec); err != nil {
+				fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+				return ExitError
+			}
+		}
+	} else {
+		out.Ignored = "no guard watches " + rec.EventSource
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		return ExitError
+	}
+	return ExitOK
+}
+
+// evaluatorFor returns the guard that watches the record's service, with
+// clients that refuse any write.
+func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Settings, region, profile string) (guard.Evaluator, string, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	switch rec.EventSource {
+	case cloudtrail.SourceLambda, cloudtrail.SourceCodeCommit, cloudtrail.SourceCodeGuru:
+	default:
+		return nil, "", nil
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, "", fmt.Errorf("aws config: %w", err)
+	}
+	if rec.EventSource == cloudtrail.SourceLambda {
+		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		return lambdaguard.New(l, cfg), "lambda-guard", nil
+	}
+	cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+	cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+	return repoguard.New(cc, cg, cfg), "repo-guard", nil
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(io.LimitReader(os.Stdin, cloudtrail.MaxEventSize+1))
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, cloudtrail.MaxEventSize+1))
+}
