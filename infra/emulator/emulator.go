@@ -42,6 +42,8 @@ type Server struct {
 	mu       sync.RWMutex
 	services map[string]Service
 	admin    *http.ServeMux
+	// loadMu keeps two world loads from interleaving their sections.
+	loadMu sync.Mutex
 }
 
 // New returns an emulator of one account and region, with the default actors
@@ -120,25 +122,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	svc.ServeAWS(w, r, call)
 }
 
-// LoadWorld replaces the whole state with a world.
+// LoadWorld replaces the whole state with a world, all or nothing: a world
+// rejected in any section leaves the account, region, actors, Lambda and
+// repositories as they were.
 func (s *Server) LoadWorld(w *World) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	// The services build ARNs from the account and region while loading, so
+	// those are set first and put back on failure.
+	account, region := s.Env.Account, s.Env.Region
 	if w.Account != "" {
 		s.Env.Account = w.Account
 	}
 	if w.Region != "" {
 		s.Env.Region = w.Region
 	}
+	undoLambda, err := s.Lambda.ReplaceWorld(w.Lambda)
+	if err != nil {
+		s.Env.Account, s.Env.Region = account, region
+		return fmt.Errorf("load world: %w", err)
+	}
+	// Repos.LoadWorld changes nothing when it fails; Lambda is put back.
+	if err := s.Repos.LoadWorld(w.Repos); err != nil {
+		undoLambda()
+		s.Env.Account, s.Env.Region = account, region
+		return fmt.Errorf("load world: %w", err)
+	}
 	for _, a := range w.Actors {
 		s.Identities.Add(a)
-	}
-	if err := s.Lambda.LoadWorld(w.Lambda); err != nil {
-		return fmt.Errorf("load world: %w", err)
-	}
-	if err := s.Repos.LoadWorld(w.Repos); err != nil {
-		return fmt.Errorf("load world: %w", err)
 	}
 	return nil
 }
@@ -247,14 +261,16 @@ func (s *Server) Listen(addr string) (string, net.Listener, error) {
 	return base, ln, nil
 }
 
-// SDKEnv returns the environment variables that point an SDK at the emulator
-// at baseURL as the given actor.
+// SDKEnv returns the environment variables that point an SDK or the aws CLI
+// at the emulator at baseURL as the given actor.
 func SDKEnv(baseURL, region string, a awsproto.Actor) []string {
 	return []string{
 		"AWS_ENDPOINT_URL_LAMBDA=" + baseURL,
 		"AWS_ENDPOINT_URL_CODECOMMIT=" + baseURL,
 		"AWS_ENDPOINT_URL_CODEGURU_REVIEWER=" + baseURL,
 		"AWS_REGION=" + region,
+		// aws CLI v1 reads the region from AWS_DEFAULT_REGION only.
+		"AWS_DEFAULT_REGION=" + region,
 		"AWS_ACCESS_KEY_ID=" + a.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY=" + a.SecretKey,
 	}

@@ -140,17 +140,51 @@ type AliasWorld struct {
 // LoadWorld replaces the Lambda state with a world's. On error the state is
 // left as it was.
 func (s *Service) LoadWorld(w World) error {
+	_, err := s.ReplaceWorld(w)
+	return err
+}
+
+// ReplaceWorld is LoadWorld that also returns undo, which puts back the
+// state as it was before the load: the very same functions, revision ids
+// and in-flight updates, which a dump would not keep. The emulator uses it
+// to load a world all or nothing when a later section is rejected.
+func (s *Service) ReplaceWorld(w World) (undo func(), err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	functions, cscs, layers, profiles, s3 := s.functions, s.cscs, s.layers, s.profiles, s.s3
-	delay, quotas, getBucket, ctlBucket := s.updateDelay, s.quotas, s.getBucket, s.ctlBucket
+	before := s.state()
+	// reset makes new maps, so before keeps the old ones untouched.
 	s.reset()
 	if err := s.loadWorld(w); err != nil {
-		s.functions, s.cscs, s.layers, s.profiles, s.s3 = functions, cscs, layers, profiles, s3
-		s.updateDelay, s.quotas, s.getBucket, s.ctlBucket = delay, quotas, getBucket, ctlBucket
-		return fmt.Errorf("lambda world: %w", err)
+		s.restore(before)
+		return nil, fmt.Errorf("lambda world: %w", err)
 	}
-	return nil
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.restore(before)
+	}, nil
+}
+
+// state is everything a world load replaces.
+type state struct {
+	functions            map[string]*function
+	cscs                 map[string]*codeSigningConfig
+	layers               map[string]*layer
+	profiles             map[string]*signingProfile
+	s3                   map[string][]byte
+	updateDelay          time.Duration
+	quotas               Quotas
+	getBucket, ctlBucket *awsproto.Bucket
+}
+
+func (s *Service) state() state {
+	return state{functions: s.functions, cscs: s.cscs, layers: s.layers, profiles: s.profiles, s3: s.s3,
+		updateDelay: s.updateDelay, quotas: s.quotas, getBucket: s.getBucket, ctlBucket: s.ctlBucket}
+}
+
+func (s *Service) restore(st state) {
+	s.functions, s.cscs, s.layers, s.profiles, s.s3 = st.functions, st.cscs, st.layers, st.profiles, st.s3
+	s.updateDelay, s.quotas, s.getBucket, s.ctlBucket = st.updateDelay, st.quotas, st.getBucket, st.ctlBucket
 }
 
 func (s *Service) loadWorld(w World) error {
