@@ -60,3 +60,6 @@ func (Discard) Send(context.Context, Alert) error { return nil }
 
 // SendSummary does nothing.
 func (Discard) SendSummary(context.Context, Summary) error { return nil }
+
+// Permissions are the IAM actions publishing needs (on the topic).
+var Permissions = []string{"sns:Publish"}

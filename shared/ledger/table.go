@@ -50,6 +50,9 @@ type Table struct {
 	owners map[string]string // event id → the owner token of our claim
 }
 
+// Permissions are the IAM actions a Table needs on the ledger table.
+var Permissions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}
+
 // NewTable returns a ledger on the named table.
 func NewTable(client DynamoDB, name string) *Table {
 	return &Table{Client: client, Name: name}
