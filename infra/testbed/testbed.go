@@ -49,8 +49,8 @@ type Options struct {
 	Parameters map[string]string
 	// World is loaded into the emulator before anything runs.
 	World *emulator.World
-	// Functions are the template's logical ids to run; default: every
-	// function a rule delivers to.
+	// Functions are the template's logical ids to run; nil means every
+	// function a rule delivers to, an empty list none.
 	Functions []string
 	// Duplicate is the probability that the bus delivers an event twice.
 	Duplicate float64
@@ -125,7 +125,7 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 		return nil, fmt.Errorf("load template: %w", err)
 	}
 	ids := opts.Functions
-	if len(ids) == 0 {
+	if ids == nil {
 		ids = ruleTargets(b.Template)
 	}
 	rie, err := runtime.EnsureRIE(ctx)

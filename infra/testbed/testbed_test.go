@@ -94,3 +94,48 @@ func (w testWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestTamperAlertNeedsNoGuardFunction: disabling a guard's rule is alerted
+// at critical severity by a rule that publishes straight to the topic, with
+// no guard function running at all.
+func TestTamperAlertNeedsNoGuardFunction(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	bed, err := Start(ctx, Options{Functions: []string{}, Parameters: GuardParameters("enforce")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Close()
+	if len(bed.Functions) != 0 {
+		t.Fatalf("%d functions running, want none", len(bed.Functions))
+	}
+	event := `{"version":"0","id":"t-1","detail-type":"AWS API Call via CloudTrail","source":"aws.events",` +
+		`"account":"` + Account + `","time":"2026-11-24T10:00:00Z","region":"` + Region + `","resources":[],"detail":{` +
+		`"eventVersion":"1.08","eventSource":"events.amazonaws.com","eventName":"DisableRule","awsRegion":"` + Region + `",` +
+		`"eventTime":"2026-11-24T10:00:00Z","sourceIPAddress":"198.51.100.66","readOnly":false,"recipientAccountId":"` + Account + `",` +
+		`"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::` + Account + `:user/mallory","userName":"mallory"},` +
+		`"requestParameters":{"name":"selfguard-LambdaGuardFunctionLambdaChanges-1A2B3C"}}}`
+	matched, err := bed.Bus.Publish(ctx, []byte(event))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(matched) != 1 || matched[0] != "TamperRulesRule" {
+		t.Fatalf("matched rules %v, want TamperRulesRule", matched)
+	}
+	if err := bed.Bus.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := bed.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 {
+		t.Fatalf("%d alerts, want 1", len(alerts))
+	}
+	msg := alerts[0].Message
+	for _, want := range []string{"[selfguard] CRITICAL selfguard itself was changed", "DisableRule", "user/mallory", "198.51.100.66"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("tamper alert lacks %q: %s", want, msg)
+		}
+	}
+}
