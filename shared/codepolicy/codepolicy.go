@@ -166,8 +166,10 @@ func decide(s functionstate.Snapshot, cfg settings.Settings) (finding.Decision, 
 				"no code signing config: Lambda verifies no signature on deploy",
 				"Without a code signing config any code deploys and no signing fields are recorded."))
 			cscRules = append(cscRules, RuleNoCodeSigningConfig)
-		} else {
-			prev = s.CSC.ARN
+		} else if prev = s.CSC.ARN; !s.CSC.PolicyNotRead {
+			// A policy not read is the configured CSC's on a code event:
+			// it is judged on the UpdateCodeSigningConfig event and by the
+			// sweep (functionstate.Reader.ConfiguredCSC).
 			if !s.CSC.Enforced() {
 				d.Findings = append(d.Findings, fnFinding(s, RuleCSCWarnOnly, finding.SeverityMedium,
 					"code signing config "+s.CSC.ARN+" only warns: unsigned code still deploys",

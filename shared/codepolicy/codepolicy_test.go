@@ -147,6 +147,12 @@ func TestDecide(t *testing.T) {
 			s.CSC.UntrustedArtifactOnDeployment = "Warn"
 			return s
 		}, want: want{rules: []finding.RuleID{RuleCSCWarnOnly}}},
+		{name: "our own CSC whose policy was not read: no CSC finding, code still judged", snap: func() functionstate.Snapshot {
+			s := base()
+			s.CSC = &functionstate.CodeSigningConfig{ARN: ourCSC, PolicyNotRead: true}
+			s.Latest = unsigned("$LATEST", "evil")
+			return s
+		}, want: want{rules: []finding.RuleID{RuleUnsignedCode}, actions: []finding.ActionKind{ActionRestoreCode}}},
 		{name: "container image: unverifiable, low, never reverted", snap: func() functionstate.Snapshot {
 			s := base()
 			s.PackageType = "Image"

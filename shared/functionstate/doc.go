@@ -12,8 +12,11 @@
 //
 //	scope                    GetFunction (100/s)      shared 15/s bucket
 //	code event               1 ($LATEST)              1 GetFunctionCodeSigningConfig
-//	  (Create/UpdateFunction*, PublishVersion,        + 1 GetCodeSigningConfig if one is attached
-//	   Put/DeleteFunctionCodeSigningConfig)           (none for a container image)
+//	  (Create/UpdateFunction*, PublishVersion,        + 1 GetCodeSigningConfig if one other than
+//	   Put/DeleteFunctionCodeSigningConfig)           the configured one is attached
+//	                                                  (none for a container image)
+//	CSC event                as a code event, per     as a code event, + 1 GetCodeSigningConfig
+//	  (UpdateCodeSigningConfig) function using it     for the configured one too
 //	alias event              1 per routed version     1 GetAlias
 //	  (Create/UpdateAlias)   (1 or 2; 0 for $LATEST)
 //	full (sweep)             1 + 1 per routed version 1 GetFunctionCodeSigningConfig [+1 GetCodeSigningConfig]
@@ -22,5 +25,7 @@
 //	versions (ReadVersions)  -                        1 ListVersionsByFunction per 50 versions
 //
 // ReadVersions is called only when a restore or an alias repair needs a
-// target: the newest trusted published version.
+// target: the newest trusted published version. The policy of the
+// configured code signing config is left to the events that change it
+// (Reader.ConfiguredCSC says why that is sound).
 package functionstate

@@ -81,6 +81,11 @@ type CodeSigningConfig struct {
 	AllowedPublishers []string
 	// UntrustedArtifactOnDeployment is "Warn" or "Enforce".
 	UntrustedArtifactOnDeployment string
+	// PolicyNotRead says only the attachment was read: this is the
+	// Reader's ConfiguredCSC and the scope did not ask for its policy, so
+	// AllowedPublishers and UntrustedArtifactOnDeployment are unknown (empty)
+	// and must not be judged. See Reader.ConfiguredCSC for why that is sound.
+	PolicyNotRead bool
 }
 
 // Enforced reports whether Lambda rejects untrusted code on deploy.
@@ -148,6 +153,9 @@ type Scope struct {
 	Latest bool
 	// CodeSigning reads the attached code signing config.
 	CodeSigning bool
+	// CodeSigningPolicy reads the attached config's policy even when it is
+	// the Reader's ConfiguredCSC; other configs' policies are always read.
+	CodeSigningPolicy bool
 	// Aliases reads these aliases with GetAlias, and the versions they route to.
 	Aliases []string
 	// AllAliases lists every alias, and reads the versions they route to.
@@ -158,10 +166,15 @@ type Scope struct {
 
 // The scopes of the event types; see the package doc for what each costs.
 var (
-	// ScopeCode serves events that change $LATEST or its code signing.
+	// ScopeCode serves events that change $LATEST or its code signing
+	// attachment; the configured CSC's policy is not read (Reader.ConfiguredCSC).
 	ScopeCode = Scope{Latest: true, CodeSigning: true}
+	// ScopeCodeSigningConfig serves an UpdateCodeSigningConfig event for
+	// each function using the config: the policy is what changed, so it is
+	// read even for the configured CSC.
+	ScopeCodeSigningConfig = Scope{Latest: true, CodeSigning: true, CodeSigningPolicy: true}
 	// ScopeFull serves the scheduled sweep.
-	ScopeFull = Scope{Latest: true, CodeSigning: true, AllAliases: true, Versions: true}
+	ScopeFull = Scope{Latest: true, CodeSigning: true, CodeSigningPolicy: true, AllAliases: true, Versions: true}
 )
 
 // ScopeAlias serves an event that created or moved one alias.
@@ -199,7 +212,28 @@ var Permissions = []string{
 }
 
 // Reader reads snapshots.
-type Reader struct{ api API }
+type Reader struct {
+	api API
+	// ConfiguredCSC is the code signing config the guard itself attaches
+	// (settings.CodeSigningConfigARN). When a function has it attached and
+	// the scope does not ask for CodeSigningPolicy, its policy is not read
+	// (one GetCodeSigningConfig fewer on the shared 15/s bucket per code
+	// event). That is sound because:
+	//   - the policy of a config changes only through UpdateCodeSigningConfig,
+	//     and Lambda refuses DeleteCodeSigningConfig while a function uses
+	//     it, so an attached configured CSC exists;
+	//   - an UpdateCodeSigningConfig event reaches the Lambda guard, which
+	//     reads every function using that config with ScopeCodeSigningConfig,
+	//     policy included, so a weakened configured CSC is flagged on the
+	//     event that weakened it; the sweep (ScopeFull and its own listing of
+	//     configs) flags it if that event was lost;
+	//   - the policy never decides whether code is trusted: signed or not is
+	//     judged from the version's own signing fields against the guard's
+	//     trusted profiles, and no action is planned for the configured CSC's
+	//     policy (the guard cannot attach anything better), so skipping it on
+	//     a code event loses a repeated flag and no action.
+	ConfiguredCSC string
+}
 
 // NewReader returns a Reader that reads through api.
 func NewReader(api API) *Reader { return &Reader{api: api} }
@@ -214,7 +248,7 @@ func (r *Reader) Read(ctx context.Context, name string, scope Scope) (Snapshot, 
 		}
 	}
 	if scope.CodeSigning && s.PackageType != PackageImage {
-		if err := r.readCSC(ctx, &s); err != nil {
+		if err := r.readCSC(ctx, &s, scope); err != nil {
 			return s, err
 		}
 	}
@@ -265,7 +299,7 @@ func (r *Reader) readLatest(ctx context.Context, s *Snapshot) error {
 	return nil
 }
 
-func (r *Reader) readCSC(ctx context.Context, s *Snapshot) error {
+func (r *Reader) readCSC(ctx context.Context, s *Snapshot, scope Scope) error {
 	out, err := r.api.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String(s.Name)})
 	if err != nil {
 		return r.wrap(s.Name, "get function code signing config", err)
@@ -273,6 +307,10 @@ func (r *Reader) readCSC(ctx context.Context, s *Snapshot) error {
 	s.CSCRead = true
 	arn := aws.ToString(out.CodeSigningConfigArn)
 	if arn == "" {
+		return nil
+	}
+	if arn == r.ConfiguredCSC && !scope.CodeSigningPolicy {
+		s.CSC = &CodeSigningConfig{ARN: arn, PolicyNotRead: true}
 		return nil
 	}
 	c, err := r.api.GetCodeSigningConfig(ctx, &lambda.GetCodeSigningConfigInput{CodeSigningConfigArn: aws.String(arn)})

@@ -98,13 +98,18 @@ func alias(name, version string, weights map[string]float64) types.AliasConfigur
 // TestReadCosts holds the Reader to the costs the package doc states.
 func TestReadCosts(t *testing.T) {
 	const csc = "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"
+	const other = "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-2"
 	cases := []struct {
 		name  string
 		rec   *recorder
 		scope Scope
 		want  string
 	}{
-		{"code event, CSC attached", &recorder{csc: csc}, ScopeCode,
+		{"code event, the configured CSC attached", &recorder{csc: csc}, ScopeCode,
+			"GetFunction GetFunctionCodeSigningConfig"},
+		{"code event, another CSC attached", &recorder{csc: other}, ScopeCode,
+			"GetFunction GetFunctionCodeSigningConfig GetCodeSigningConfig"},
+		{"CSC event, the configured CSC attached", &recorder{csc: csc}, ScopeCodeSigningConfig,
 			"GetFunction GetFunctionCodeSigningConfig GetCodeSigningConfig"},
 		{"code event, no CSC", &recorder{}, ScopeCode, "GetFunction GetFunctionCodeSigningConfig"},
 		{"code event, container image", &recorder{image: true, csc: csc}, ScopeCode, "GetFunction"},
@@ -120,7 +125,9 @@ func TestReadCosts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := NewReader(tc.rec).Read(context.Background(), "pay", tc.scope); err != nil {
+			r := NewReader(tc.rec)
+			r.ConfiguredCSC = csc
+			if _, err := r.Read(context.Background(), "pay", tc.scope); err != nil {
 				t.Fatal(err)
 			}
 			if got := strings.Join(tc.rec.calls, " "); got != tc.want {
@@ -159,6 +166,36 @@ func TestReadFillsTheSnapshot(t *testing.T) {
 	}
 	if !s.VersionsListed || len(s.Versions) != 4 {
 		t.Errorf("after listing, versions = %v (listed %v), want 1, 2, 3, 4", s.Versions, s.VersionsListed)
+	}
+}
+
+// TestConfiguredCSCPolicyIsMarkedUnread checks that a skipped policy is
+// never mistaken for a read one: the decision must know not to judge it.
+func TestConfiguredCSCPolicyIsMarkedUnread(t *testing.T) {
+	const csc = "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"
+	for _, tc := range []struct {
+		name    string
+		scope   Scope
+		notRead bool
+	}{
+		{"code event leaves it unread", ScopeCode, true},
+		{"CSC event reads it", ScopeCodeSigningConfig, false},
+		{"the sweep reads it", ScopeFull, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReader(&recorder{csc: csc})
+			r.ConfiguredCSC = csc
+			s, err := r.Read(context.Background(), "pay", tc.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.CSC == nil || s.CSC.ARN != csc || s.CSC.PolicyNotRead != tc.notRead {
+				t.Fatalf("csc = %+v, want %s with PolicyNotRead %v", s.CSC, csc, tc.notRead)
+			}
+			if !tc.notRead && (!s.CSC.Enforced() || len(s.CSC.AllowedPublishers) != 1) {
+				t.Errorf("policy read but not filled: %+v", s.CSC)
+			}
+		})
 	}
 }
 

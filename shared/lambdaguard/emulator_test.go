@@ -432,20 +432,56 @@ func TestCodeSigningConfigSubjectCoversItsFunctions(t *testing.T) {
 	}
 }
 
+// TestWeakenedConfiguredCSCIsJudgedOnItsOwnEvent checks the other half of
+// skipping the configured CSC's policy on code events: the
+// UpdateCodeSigningConfig event that weakens it is judged with the policy
+// read, for every function using it.
+func TestWeakenedConfiguredCSCIsJudgedOnItsOwnEvent(t *testing.T) {
+	b := newBed(t)
+	b.weakenCSC(t)
+	rules := func(d finding.Decision) map[string]bool {
+		out := map[string]bool{}
+		for _, f := range d.Findings {
+			if f.Rule == codepolicy.RuleCSCWarnOnly {
+				out[f.Resource] = true
+			}
+		}
+		return out
+	}
+	ctx := context.Background()
+	code, err := b.guard.Evaluate(ctx, fn("web"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(code); len(got) != 0 {
+		t.Errorf("code event on web flagged the configured CSC (%v): its policy should not have been read", got)
+	}
+	csc, err := b.guard.Evaluate(ctx, guard.Subject{Type: finding.ResourceCodeSigningConfig, Name: cscARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rules(csc); !got["web"] || !got["pay"] || !got["lay"] {
+		t.Errorf("UpdateCodeSigningConfig event flagged %v as warn-only, want web, pay and lay", got)
+	}
+}
+
 // TestEventCostsOnTheQuotaBuckets checks, against the emulator, the read
 // costs functionstate documents for a healthy function.
 func TestEventCostsOnTheQuotaBuckets(t *testing.T) {
 	cases := []struct {
 		name                string
 		subject             guard.Subject
+		configured          string
 		getFunction, shared int64
 	}{
-		{"code event", fn("web"), 1, 2},
-		{"weighted alias event on trusted versions", guard.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, 1, 1},
+		{"code event, the configured CSC attached", fn("web"), cscARN, 1, 1},
+		{"code event, a CSC other than the configured one", fn("web"), "", 1, 2},
+		{"weighted alias event on trusted versions", guard.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, cscARN, 1, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBed(t)
+			b.guard.Reader.ConfiguredCSC = tc.configured
 			d, err := b.guard.Evaluate(context.Background(), tc.subject)
 			if err != nil || len(d.Actions) != 0 {
 				t.Fatalf("decision %+v, %v", d, err)

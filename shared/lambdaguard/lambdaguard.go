@@ -48,7 +48,9 @@ var _ guard.Evaluator = (*Guard)(nil)
 
 // New returns a guard that reads and acts through api.
 func New(api API, cfg settings.Settings) *Guard {
-	return &Guard{API: api, Reader: functionstate.NewReader(api), Remediator: remediate.New(api, cfg), Settings: cfg}
+	r := functionstate.NewReader(api)
+	r.ConfiguredCSC = cfg.CodeSigningConfigARN
+	return &Guard{API: api, Reader: r, Remediator: remediate.New(api, cfg), Settings: cfg}
 }
 
 // Permissions returns every IAM action the guard needs: reads, subject
@@ -73,10 +75,15 @@ func Permissions() []string {
 	return out
 }
 
-// scopeOf says what a subject needs read.
+// scopeOf says what a subject needs read. A code signing config subject
+// (UpdateCodeSigningConfig) reads each of its functions with the config's
+// policy, even the configured config's, which code events leave unread.
 func scopeOf(s guard.Subject) functionstate.Scope {
-	if s.Type == finding.ResourceAlias && s.Qualifier != "" {
+	switch {
+	case s.Type == finding.ResourceAlias && s.Qualifier != "":
 		return functionstate.ScopeAlias(s.Qualifier)
+	case s.Type == finding.ResourceCodeSigningConfig:
+		return functionstate.ScopeCodeSigningConfig
 	}
 	return functionstate.ScopeCode
 }
@@ -130,7 +137,7 @@ func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, 
 			return all, fmt.Errorf("list functions of code signing config %s: %w", arn, err)
 		}
 		for _, fa := range page.FunctionArns {
-			d, _, err := g.EvaluateFunction(ctx, fa, functionstate.ScopeCode)
+			d, _, err := g.EvaluateFunction(ctx, fa, functionstate.ScopeCodeSigningConfig)
 			if err != nil {
 				return all, err
 			}
@@ -161,9 +168,6 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 	log.Info().Err(o.Err).Msg("function changed since it was read; reading again")
 	g.settle(ctx, fn)
 	scope := scopeOf(s)
-	if s.Type == finding.ResourceCodeSigningConfig {
-		scope = functionstate.ScopeCode
-	}
 	if a.Kind == codepolicy.ActionMoveAlias {
 		scope = functionstate.ScopeAlias(a.Params[codepolicy.ParamAlias])
 	}
