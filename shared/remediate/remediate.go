@@ -142,7 +142,10 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) guard.Ou
 	if err != nil {
 		return r.contain(ctx, a, fn, "the code of version "+version+" cannot be fetched: "+err.Error())
 	}
-	_, err = r.API.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+	// The decision's RevisionId makes the write conditional: if $LATEST
+	// changed since it was read, Lambda answers 412 and Act decides again,
+	// so no read is needed here to check it.
+	up, err := r.API.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
 		FunctionName: aws.String(fn), ZipFile: zip, RevisionId: optional(p[codepolicy.ParamRevisionID]),
 	})
 	if o, done := classify(a, "update function code", err); done {
@@ -151,7 +154,7 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) guard.Ou
 		}
 		return r.contain(ctx, a, fn, "restoring version "+version+" failed: "+errText(err))
 	}
-	cfg, err := r.wait(ctx, fn)
+	cfg, err := r.wait(ctx, fn, up.LastUpdateStatus)
 	if err != nil {
 		return r.contain(ctx, a, fn, "the restore of version "+version+" did not complete: "+err.Error())
 	}
@@ -182,7 +185,7 @@ func (r *Remediator) restoreLayers(ctx context.Context, a finding.Action) guard.
 	for _, l := range src.Configuration.Layers {
 		layers = append(layers, aws.ToString(l.Arn))
 	}
-	_, err = r.API.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+	up, err := r.API.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
 		FunctionName: aws.String(fn), Layers: layers, RevisionId: optional(p[codepolicy.ParamRevisionID]),
 	})
 	if o, done := classify(a, "update function configuration", err); done {
@@ -191,7 +194,7 @@ func (r *Remediator) restoreLayers(ctx context.Context, a finding.Action) guard.
 		}
 		return r.contain(ctx, a, fn, "restoring the layers of version "+version+" failed: "+errText(err))
 	}
-	cfg, err := r.wait(ctx, fn)
+	cfg, err := r.wait(ctx, fn, up.LastUpdateStatus)
 	if err != nil {
 		return r.contain(ctx, a, fn, "the layer restore did not complete: "+err.Error())
 	}
@@ -312,10 +315,24 @@ func (r *Remediator) fetch(ctx context.Context, url, wantSha string) ([]byte, er
 }
 
 // wait waits for the function's last update to finish and returns its
-// configuration as read afterwards.
-func (r *Remediator) wait(ctx context.Context, fn string) (*types.FunctionConfiguration, error) {
+// configuration as read afterwards: the verification read, never skipped.
+// status is the update call's own answer. The SDK waiter reads at once;
+// after an update that answered InProgress (as Lambda's do) that read
+// could only see it in progress, so the first read comes after WaitMin,
+// when the waiter's second one would have.
+func (r *Remediator) wait(ctx context.Context, fn string, status types.LastUpdateStatus) (*types.FunctionConfiguration, error) {
+	minDelay := orDuration(r.WaitMin, 200*time.Millisecond)
+	if status == types.LastUpdateStatusInProgress {
+		t := time.NewTimer(minDelay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("wait for update of %s: %w", fn, ctx.Err())
+		case <-t.C:
+		}
+	}
 	w := lambda.NewFunctionUpdatedV2Waiter(r.API, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
-		o.MinDelay = orDuration(r.WaitMin, 200*time.Millisecond)
+		o.MinDelay = minDelay
 		o.MaxDelay = orDuration(r.WaitMax, 3*time.Second)
 	})
 	out, err := w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, orDuration(r.WaitTimeout, 2*time.Minute))

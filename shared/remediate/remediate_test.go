@@ -42,6 +42,18 @@ type fakeLambda struct {
 	zip          []byte
 	layers       []string
 	alias        *lambda.UpdateAliasInput
+	// inProgressFor keeps an update InProgress for that long after it was
+	// made, as Lambda's asynchronous updates are; 0 finishes it at once.
+	inProgressFor time.Duration
+	updatedAt     time.Time
+}
+
+// status is $LATEST's LastUpdateStatus now; the caller holds f.mu.
+func (f *fakeLambda) status() types.LastUpdateStatus {
+	if f.inProgressFor > 0 && time.Since(f.updatedAt) < f.inProgressFor {
+		return types.LastUpdateStatusInProgress
+	}
+	return types.LastUpdateStatusSuccessful
 }
 
 func (f *fakeLambda) record(c string) {
@@ -62,6 +74,9 @@ func (f *fakeLambda) GetFunction(_ context.Context, in *lambda.GetFunctionInput,
 	q := aws.ToString(in.Qualifier)
 	if q == "" || q == "$LATEST" {
 		c := f.latest
+		f.mu.Lock()
+		c.LastUpdateStatus = f.status()
+		f.mu.Unlock()
 		return &lambda.GetFunctionOutput{Configuration: &c}, nil
 	}
 	v, ok := f.versions[q]
@@ -102,8 +117,11 @@ func (f *fakeLambda) UpdateFunctionCode(_ context.Context, in *lambda.UpdateFunc
 	f.latest.CodeSha256 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 	f.latest.SigningProfileVersionArn = optional(f.signOnDeploy)
 	f.latest.RevisionId = aws.String(aws.ToString(f.latest.RevisionId) + "+")
-	f.latest.LastUpdateStatus = types.LastUpdateStatusSuccessful
-	return &lambda.UpdateFunctionCodeOutput{}, nil
+	f.mu.Lock()
+	f.updatedAt = time.Now()
+	st := f.status()
+	f.mu.Unlock()
+	return &lambda.UpdateFunctionCodeOutput{LastUpdateStatus: st}, nil
 }
 
 func (f *fakeLambda) UpdateFunctionConfiguration(_ context.Context, in *lambda.UpdateFunctionConfigurationInput, _ ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error) {
@@ -272,6 +290,35 @@ func TestRestoreCode(t *testing.T) {
 			}
 			if tc.status == guard.OutcomeDone && tc.taken == codepolicy.ActionRestoreCode && string(f.zip) != string(trustedZip) {
 				t.Errorf("deployed %q, want version 3's package", f.zip)
+			}
+		})
+	}
+}
+
+// TestRestoreReadsOnceAfterAnUpdateInProgress checks the restore's reads:
+// the target version once (for its code location) and, after the update,
+// one verification read once the update had time to finish, not a read
+// that can only see it in progress.
+func TestRestoreReadsOnceAfterAnUpdateInProgress(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		inProgressFor time.Duration
+		want          string
+	}{
+		{"an update Lambda finishes asynchronously", 3 * time.Millisecond,
+			"GetFunction:3 UpdateFunctionCode GetFunction:"},
+		{"an update finished at once (moto)", 0,
+			"GetFunction:3 UpdateFunctionCode GetFunction:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, a := world(t)
+			f.inProgressFor = tc.inProgressFor
+			o := remediator(f).Do(context.Background(), a)
+			if o.Status != guard.OutcomeDone || o.Taken == nil || o.Taken.Kind != codepolicy.ActionRestoreCode {
+				t.Fatalf("outcome %+v; calls %v", o, f.calls)
+			}
+			if got := strings.Join(f.calls, " "); got != tc.want {
+				t.Errorf("calls = %q, want %q", got, tc.want)
 			}
 		})
 	}
