@@ -120,19 +120,33 @@ func (a Alert) verdict() string {
 	case StatusNotNeeded:
 		return "already fixed"
 	}
-	kinds := a.kinds()
-	return "done: " + kinds
+	return a.done()
 }
 
 func (a Alert) kinds() string {
+	return a.joined(func(k finding.Action) string { return string(k.Kind) })
+}
+
+// done lists what the actions did, in words ("code signing attached, code
+// restored"), falling back to the action kind.
+func (a Alert) done() string {
+	return a.joined(func(k finding.Action) string {
+		if k.Done != "" {
+			return k.Done
+		}
+		return string(k.Kind)
+	})
+}
+
+func (a Alert) joined(name func(finding.Action) string) string {
 	var ks []string
 	seen := map[string]bool{}
 	for _, r := range a.Actions {
-		k := string(r.Action.Kind)
+		act := r.Action
 		if r.Taken != nil && r.Status == StatusDone {
-			k = string(r.Taken.Kind)
+			act = *r.Taken
 		}
-		if !seen[k] {
+		if k := name(act); !seen[k] {
 			seen[k] = true
 			ks = append(ks, k)
 		}

@@ -25,7 +25,7 @@ func sample() Alert {
 			Summary: "unsigned code deployed", Detail: "no signing profile on version 7",
 		},
 		Actions: []ActionReport{{
-			Action: finding.Action{Kind: "contain", Resource: "payments-api", Summary: "set reserved concurrency to 0",
+			Action: finding.Action{Kind: "contain", Done: "contained", Resource: "payments-api", Summary: "set reserved concurrency to 0",
 				Undo: "aws lambda delete-function-concurrency --function-name payments-api"},
 			Status: StatusDone,
 		}},
@@ -40,7 +40,7 @@ func TestSubject(t *testing.T) {
 		prefix string
 	}{
 		{"enforced action reads at a glance", func(*Alert) {},
-			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - done: contain", ""},
+			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - contained", ""},
 		{"monitor says nothing changed", func(a *Alert) { a.Mode = finding.ModeMonitor; a.Actions[0].Status = StatusPlanned },
 			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - not changed (monitor)", ""},
 		{"failure is shouted", func(a *Alert) { a.Actions[0].Status = StatusFailed },
@@ -49,17 +49,17 @@ func TestSubject(t *testing.T) {
 			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - alert only", ""},
 		{"a fallback action names what was taken", func(a *Alert) {
 			a.Actions[0].Action.Kind = "restore"
-			a.Actions[0].Taken = &finding.Action{Kind: "contain"}
+			a.Actions[0].Taken = &finding.Action{Kind: "contain", Done: "contained"}
 		},
-			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - done: contain", ""},
+			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - contained", ""},
 		{"a long name is cut but the verdict stays", func(a *Alert) {
 			a.Finding.Resource = strings.Repeat("f", 64)
 			a.Event.Actor = strings.Repeat("m", 200)
 		}, "", "[selfguard] HIGH " + strings.Repeat("f", 37) + "...: "},
 		{"newlines in the actor cannot add lines", func(a *Alert) { a.Event.Actor = "eve\nSubject: all clear\r\n" },
-			"[selfguard] HIGH payments-api: unsigned code deployed by eve Subject: all clear - done: contain", ""},
+			"[selfguard] HIGH payments-api: unsigned code deployed by eve Subject: all clear - contained", ""},
 		{"non-ASCII becomes question marks", func(a *Alert) { a.Event.Actor = "mallöry\u202e" },
-			"[selfguard] HIGH payments-api: unsigned code deployed by mall?ry - done: contain", ""},
+			"[selfguard] HIGH payments-api: unsigned code deployed by mall?ry - contained", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

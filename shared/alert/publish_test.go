@@ -100,7 +100,7 @@ func TestPublishReachesSubscriberWithAttributes(t *testing.T) {
 		t.Fatalf("%d messages delivered, want 1", len(got))
 	}
 	d := got[0]
-	if d.Subject != "[selfguard] HIGH payments-api: unsigned code deployed by mallory - done: contain" {
+	if d.Subject != "[selfguard] HIGH payments-api: unsigned code deployed by mallory - contained" {
 		t.Errorf("subject %q", d.Subject)
 	}
 	if !strings.Contains(d.Message, "To undo: aws lambda delete-function-concurrency --function-name payments-api") {

@@ -349,7 +349,7 @@ func ContainAction(fn, previousReserved string, rules []finding.RuleID, why stri
 		undo = "aws lambda put-function-concurrency --function-name " + fn + " --reserved-concurrent-executions " + previousReserved
 	}
 	return finding.Action{
-		Kind: ActionContain, For: rules, Resource: fn,
+		Kind: ActionContain, For: rules, Resource: fn, Done: "contained",
 		Params:  map[string]string{ParamFunction: fn, ParamReserved: previousReserved},
 		Summary: "stop every invocation of " + fn + " (reserved concurrency 0): " + why,
 		Undo:    undo,
@@ -365,7 +365,7 @@ func contain(s functionstate.Snapshot, rules []finding.RuleID, why string) findi
 func restoreCode(s functionstate.Snapshot, t functionstate.Code, rules []finding.RuleID) finding.Action {
 	fn := s.Name
 	return finding.Action{
-		Kind: ActionRestoreCode, For: rules, Resource: fn,
+		Kind: ActionRestoreCode, For: rules, Resource: fn, Done: "code restored",
 		Params: map[string]string{
 			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
 			ParamCodeSha256: s.Latest.CodeSha256, ParamReserved: reserved(s),
@@ -388,7 +388,7 @@ func restoreLayers(s functionstate.Snapshot, t functionstate.Code, rules []findi
 	}
 	undo := "aws lambda update-function-configuration --function-name " + fn + " --layers " + strings.Join(prev, " ")
 	return finding.Action{
-		Kind: ActionRestoreLayers, For: rules, Resource: fn,
+		Kind: ActionRestoreLayers, For: rules, Resource: fn, Done: "layers restored",
 		Params: map[string]string{
 			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
 			ParamPreviousLayers: strings.Join(prev, ","), ParamReserved: reserved(s),
@@ -418,7 +418,7 @@ func moveAlias(fn string, a functionstate.Alias, version string, rules []finding
 		undo += ` --routing-config '{"AdditionalVersionWeights":{` + strings.Join(js, ",") + `}}'`
 	}
 	return finding.Action{
-		Kind: ActionMoveAlias, For: rules, Resource: fn + ":" + a.Name,
+		Kind: ActionMoveAlias, For: rules, Resource: fn + ":" + a.Name, Done: "alias moved back",
 		Params: map[string]string{
 			ParamFunction: fn, ParamAlias: a.Name, ParamVersion: version, ParamRevisionID: a.RevisionID,
 			ParamPreviousVersion: a.FunctionVersion, ParamPreviousWeights: strings.Join(ws, ","),
@@ -434,7 +434,7 @@ func attachCSC(fn, arn, prev string, rules []finding.RuleID) finding.Action {
 		undo = "aws lambda put-function-code-signing-config --function-name " + fn + " --code-signing-config-arn " + prev
 	}
 	return finding.Action{
-		Kind: ActionAttachCSC, For: rules, Resource: fn,
+		Kind: ActionAttachCSC, For: rules, Resource: fn, Done: "code signing attached",
 		Params:  map[string]string{ParamFunction: fn, ParamCSC: arn, ParamPreviousCSC: prev},
 		Summary: "attach code signing config " + arn + " to " + fn,
 		Undo:    undo,

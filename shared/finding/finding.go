@@ -118,6 +118,9 @@ type Action struct {
 	Params map[string]string `json:"params,omitempty"`
 	// Summary says what the action does, in a sentence.
 	Summary string `json:"summary"`
+	// Done says what the action did in two or three words ("contained",
+	// "code restored"), for the alert's subject line.
+	Done string `json:"done,omitempty"`
 	// Undo says how a person reverses it, as a command where there is one.
 	Undo string `json:"undo"`
 }

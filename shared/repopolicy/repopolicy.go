@@ -138,7 +138,7 @@ func decideApproval(s repostate.Snapshot, cfg settings.Settings, d *finding.Deci
 	content := RequiredContent(cfg).JSON()
 	if s.Required != nil && !Sufficient(*s.Required, cfg) {
 		d.Actions = append(d.Actions, finding.Action{
-			Kind: ActionRestoreTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name,
+			Kind: ActionRestoreTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: "approval rule restored",
 			Params:  map[string]string{ParamTemplate: name, ParamContent: content, ParamPreviousContent: s.Required.RawContent},
 			Summary: fmt.Sprintf("restore approval rule template %s to require %s", name, want),
 			Undo:    fmt.Sprintf("aws codecommit update-approval-rule-template-content --approval-rule-template-name %s --new-rule-content %s", name, shellQuote(s.Required.RawContent)),
@@ -146,7 +146,7 @@ func decideApproval(s repostate.Snapshot, cfg settings.Settings, d *finding.Deci
 	}
 	if !s.Associated(name) {
 		a := finding.Action{
-			Kind: ActionAssociateTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name,
+			Kind: ActionAssociateTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: "approval rule attached",
 			Params:  map[string]string{ParamTemplate: name},
 			Summary: fmt.Sprintf("associate approval rule template %s with repository %s", name, s.Name),
 			Undo:    fmt.Sprintf("aws codecommit disassociate-approval-rule-template-from-repository --approval-rule-template-name %s --repository-name %s", name, s.Name),
@@ -196,7 +196,7 @@ func decideReview(s repostate.Snapshot, d *finding.Decision) {
 			undo = fmt.Sprintf("stop %s reviewing repository %s", first.Reviewer, s.Name)
 		}
 		d.Actions = append(d.Actions, finding.Action{
-			Kind: ActionEnableReview, For: []finding.RuleID{RuleNoAutomatedReview}, Resource: s.Name,
+			Kind: ActionEnableReview, For: []finding.RuleID{RuleNoAutomatedReview}, Resource: s.Name, Done: "review enabled",
 			Params:  map[string]string{ParamReviewer: first.Reviewer},
 			Summary: fmt.Sprintf("ask %s to review repository %s", first.Reviewer, s.Name),
 			Undo:    undo,
