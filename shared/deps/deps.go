@@ -14,7 +14,7 @@ import (
 	"github.com/selfguard/selfguard/shared/alert"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/logging"
-	"github.com/selfguard/selfguard/shared/ratelimit"
+	"github.com/selfguard/selfguard/shared/ratelimit/adaptive"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -45,7 +45,7 @@ func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 	if cfg.LedgerTable == "" {
 		return nil, fmt.Errorf("%s: %w", settings.EnvLedgerTable, ErrMissing)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(ratelimit.Retryer))
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(adaptive.Retryer))
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

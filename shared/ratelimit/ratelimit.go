@@ -9,9 +9,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/selfguard/selfguard/shared/ratelimit/adaptive"
 )
 
 // Bucket names and rates.
@@ -24,7 +25,7 @@ const (
 	// guards take unless configured otherwise.
 	DefaultControlRate = 5
 	// MaxAttempts bounds the SDK's attempts per call.
-	MaxAttempts = 5
+	MaxAttempts = adaptive.MaxAttempts
 )
 
 // Clock tells the time and sleeps; tests inject one that only pretends.
@@ -172,18 +173,10 @@ func (l *Limiter) Middleware(stack *middleware.Stack) error {
 	return nil
 }
 
-// Retryer returns the SDK's adaptive retry mode with 429
-// TooManyRequestsException retried and MaxAttempts attempts.
-func Retryer() aws.Retryer {
-	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxAttempts = MaxAttempts
-			so.Retryables = append(so.Retryables, retry.RetryableErrorCode{
-				Codes: map[string]struct{}{"TooManyRequestsException": {}},
-			})
-		})
-	})
-}
+// Retryer is adaptive.Retryer: the SDK's adaptive retry mode with 429
+// TooManyRequestsException retried and MaxAttempts attempts. Code without a
+// Lambda client imports package adaptive instead, so as not to link Lambda.
+func Retryer() aws.Retryer { return adaptive.Retryer() }
 
 // LambdaOptions applies the limiter and the adaptive retryer to a Lambda
 // client: lambda.NewFromConfig(cfg, limiter.LambdaOptions()).
