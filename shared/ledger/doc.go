@@ -13,11 +13,16 @@
 //	                                                entry (JSON of Entry), rule, severity,
 //	                                                event_id, expires_at (+400 days)
 //	FINDING                     <finding.Key()>     finding (JSON), digest, first_seen,
-//	                                                last_seen, closed_at (absent while open)
+//	                                                last_seen, closed_at (absent while open),
+//	                                                rev (write counter), owed, teller,
+//	                                                tell_until (an alert not yet confirmed)
 //
 // A claim is a conditional PutItem that succeeds only if no claim exists or
 // the existing one is still in progress with its lease run out: a run that
 // crashed mid-way is retried, not lost, and a finished one is never redone.
+// Sight records a finding like Upsert and also keeps an alert owed (owed,
+// with the teller's lease) until Told confirms it went out, so an alert
+// that failed after the sighting is sent by the retry, once.
 // Memory is an in-memory ledger with the same behaviour, for the read-only
 // paths (selfguard evaluate, audit) and tests.
 package ledger

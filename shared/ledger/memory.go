@@ -30,6 +30,11 @@ type memClaim struct {
 type memFinding struct {
 	open   Open
 	digest string
+	// owed, teller and tellUntil track an alert Sight asked for and Told
+	// has not confirmed.
+	owed      Change
+	teller    string
+	tellUntil time.Time
 }
 
 var _ Ledger = (*Memory)(nil)
@@ -139,6 +144,7 @@ func (m *Memory) Close(_ context.Context, key string, now time.Time) error {
 	defer m.mu.Unlock()
 	if f, ok := m.findings[key]; ok && f.open.ClosedAt == nil {
 		f.open.ClosedAt = &now
+		f.owed, f.teller, f.tellUntil = "", "", time.Time{} // nothing left to tell
 	}
 	return nil
 }

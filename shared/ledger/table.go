@@ -238,11 +238,12 @@ func (t *Table) Upsert(ctx context.Context, f finding.Finding, now time.Time) (C
 	out, err := t.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:        aws.String(t.Name),
 		Key:              key(findingPK, f.Key()),
-		UpdateExpression: aws.String("SET #finding = :f, #digest = :d, last_seen = :now, first_seen = if_not_exists(first_seen, :now) REMOVE closed_at"),
+		UpdateExpression: aws.String("SET #finding = :f, #digest = :d, last_seen = :now, first_seen = if_not_exists(first_seen, :now) REMOVE closed_at ADD rev :one"),
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{
 			":f":   s(string(body)),
 			":d":   s(Digest(f)),
 			":now": n(now.UnixMilli()),
+			":one": n(1),
 		},
 		ExpressionAttributeNames: map[string]string{"#finding": "finding", "#digest": "digest"},
 		ReturnValues:             ddb.ReturnValueAllOld,
@@ -266,11 +267,12 @@ func (t *Table) Upsert(ctx context.Context, f finding.Finding, now time.Time) (C
 // already closed does nothing.
 func (t *Table) Close(ctx context.Context, k string, now time.Time) error {
 	_, err := t.Client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(t.Name),
-		Key:                       key(findingPK, k),
-		UpdateExpression:          aws.String("SET closed_at = :now"),
+		TableName: aws.String(t.Name),
+		Key:       key(findingPK, k),
+		// A closed finding owes no alert any more.
+		UpdateExpression:          aws.String("SET closed_at = :now REMOVE owed, teller, tell_until ADD rev :one"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND attribute_not_exists(closed_at)"),
-		ExpressionAttributeValues: map[string]ddb.AttributeValue{":now": n(now.UnixMilli())},
+		ExpressionAttributeValues: map[string]ddb.AttributeValue{":now": n(now.UnixMilli()), ":one": n(1)},
 	})
 	var cond *ddb.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &cond) {
