@@ -18,6 +18,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator"
 	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
+	"github.com/selfguard/selfguard/infra/eventbus"
 	"github.com/selfguard/selfguard/infra/testbed"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 )
@@ -103,12 +104,14 @@ func (o *BurstOptions) defaults() {
 
 // BurstReport is what a burst measured and whether its checks held.
 type BurstReport struct {
-	Options      BurstOptions     `json:"-"`
-	Events       int              `json:"events"` // change events the pipeline and attacker caused
-	Bad          int              `json:"bad"`    // functions given unsigned code
-	PipelineWall time.Duration    `json:"pipelineWall"`
-	Wall         time.Duration    `json:"wall"`      // first change to the last delivery settled
-	GuardBusy    time.Duration    `json:"guardBusy"` // sum of the guard's invocation times
+	Options      BurstOptions  `json:"-"`
+	Events       int           `json:"events"` // change events the pipeline and attacker caused
+	Bad          int           `json:"bad"`    // functions given unsigned code
+	PipelineWall time.Duration `json:"pipelineWall"`
+	Wall         time.Duration `json:"wall"` // first change to the last delivery settled
+	// Latency is each delivery's time from the bus handing it over to the
+	// guard's answer, queueing behind earlier events included: p50, p95, max.
+	Latency      [3]time.Duration `json:"latency"`
 	Deliveries   DeliveryTally    `json:"deliveries"`
 	Usage        []BucketUse      `json:"usage"`
 	GuardWrites  map[string]int   `json:"guardWrites"` // operation -> successful writes by the guard
@@ -287,10 +290,15 @@ func RunBurst(ctx context.Context, o BurstOptions) (*BurstReport, error) {
 	rep.Usage = Usage(calls, party)
 	ds := bed.Bus.Deliveries()
 	rep.Deliveries = TallyDeliveries(ds, bed.Bus.DeadLetters(), GuardFunction)
+	var took []time.Duration
 	for _, d := range ds {
-		if d.Target == GuardFunction {
-			rep.GuardBusy += d.Took
+		if d.Target == GuardFunction && d.Result != eventbus.ResultExpired && d.Result != eventbus.ResultCancelled {
+			took = append(took, d.Took)
 		}
+	}
+	if len(took) > 0 {
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		rep.Latency = [3]time.Duration{took[len(took)/2], took[len(took)*95/100], took[len(took)-1]}
 	}
 	writes := WritesBy(calls, guardRole)
 	rep.GuardWrites = map[string]int{}
@@ -587,9 +595,9 @@ func (r *BurstReport) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n== Burst: %d functions, %d change events (%d functions given unsigned code), enforce mode\n", o.Functions, r.Events, r.Bad)
 	fmt.Fprintf(w, "   faults: %d%% of Lambda calls fail (429/500 evenly), +%s on %v; quotas 15/s + GetFunction 100/s; guard rate %.0f/s, pipeline %.0f/s; retries x%.2f; duplicates %.0f%%\n",
 		int(o.ErrorRate*100+0.5), o.SlowLatency, o.SlowOperations, o.GuardRate, o.PipelineRate, o.TimeScale, o.Duplicate*100)
-	fmt.Fprintf(w, "   wall %s (pipeline %s), guard busy %s, %.1f events/s handled\n",
-		r.Wall.Round(time.Millisecond), r.PipelineWall.Round(time.Millisecond), r.GuardBusy.Round(time.Millisecond),
-		float64(r.Deliveries.Events)/r.Wall.Seconds())
+	fmt.Fprintf(w, "   wall %s (pipeline %s), %.2f events/s handled; delivery latency p50 %s, p95 %s, max %s (queueing included)\n",
+		r.Wall.Round(time.Millisecond), r.PipelineWall.Round(time.Millisecond), float64(r.Deliveries.Events)/r.Wall.Seconds(),
+		r.Latency[0].Round(time.Millisecond), r.Latency[1].Round(time.Millisecond), r.Latency[2].Round(time.Millisecond))
 	fmt.Fprintf(w, "   deliveries to the guard: %+v\n", r.Deliveries)
 	for _, u := range r.Usage {
 		fmt.Fprintf(w, "   %-6s %-13s calls %5d  admitted %5d (%.2f/s avg, peak %d/s)  throttled %4d  injected %4d\n",
