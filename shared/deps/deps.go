@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/rs/zerolog"
@@ -31,6 +32,18 @@ type Deps struct {
 // it, so its absence is a deployment error worth failing the cold start for.
 var ErrMissing = errors.New("required setting missing")
 
+// The environment variables AWSConfig reads; Lambda sets the region and
+// the execution role's credentials, the local test bed sets them all.
+const (
+	EnvRegion                    = "AWS_REGION"
+	EnvDefaultRegion             = "AWS_DEFAULT_REGION"
+	EnvAccessKeyID               = "AWS_ACCESS_KEY_ID"
+	EnvSecretAccessKey           = "AWS_SECRET_ACCESS_KEY"
+	EnvSessionToken              = "AWS_SESSION_TOKEN"
+	EnvEndpointURL               = "AWS_ENDPOINT_URL"
+	EnvIgnoreConfiguredEndpoints = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+)
+
 // Load reads the environment through getenv and builds the dependencies.
 // Clients are only constructed here; none is called, so cold start stays short.
 func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
@@ -45,7 +58,7 @@ func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 	if cfg.LedgerTable == "" {
 		return nil, fmt.Errorf("%s: %w", settings.EnvLedgerTable, ErrMissing)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(adaptive.Retryer))
+	awsCfg, err := AWSConfig(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
@@ -56,4 +69,71 @@ func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 		Alerter:  &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN},
 		Ledger:   ledger.NewTable(dynamodb.NewFromConfig(awsCfg), cfg.LedgerTable),
 	}, nil
+}
+
+// AWSConfig builds the SDK configuration from the environment alone, as
+// Lambda provides it: region, the execution role's credentials, and the
+// endpoint overrides AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> (which
+// the local test bed points at its emulators), with the shared adaptive
+// retryer. It does what config.LoadDefaultConfig would do in Lambda without
+// linking that package's other credential sources (SSO, OIDC, sign-in,
+// STS, IMDS, processes, shared files), whose package initialisation every
+// cold start would pay for and none of which a Lambda function uses.
+// getenv must read the process environment (os.Getenv in production): the
+// SDK's service clients consult AWS_ENDPOINT_URL there themselves.
+func AWSConfig(getenv func(string) string) (aws.Config, error) {
+	region := getenv(EnvRegion)
+	if region == "" {
+		region = getenv(EnvDefaultRegion)
+	}
+	if region == "" {
+		return aws.Config{}, fmt.Errorf("%s: %w", EnvRegion, ErrMissing)
+	}
+	key, secret := getenv(EnvAccessKeyID), getenv(EnvSecretAccessKey)
+	if key == "" || secret == "" {
+		return aws.Config{}, fmt.Errorf("credentials: %s and %s (Lambda sets them from the execution role): %w",
+			EnvAccessKeyID, EnvSecretAccessKey, ErrMissing)
+	}
+	src := envSource{getenv: getenv}
+	cfg := aws.Config{
+		Region: region,
+		// Lambda's credentials are fixed for the life of the execution
+		// environment, as LoadDefaultConfig's environment source treats them.
+		Credentials:   aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, getenv(EnvSessionToken))),
+		Retryer:       adaptive.Retryer,
+		ConfigSources: []any{src},
+	}
+	if !src.ignoreEndpoints() {
+		if u := getenv(EnvEndpointURL); u != "" {
+			cfg.BaseEndpoint = aws.String(u)
+		}
+	}
+	return cfg, nil
+}
+
+// envSource answers the SDK service clients' questions about configured
+// endpoints (internal/configsources' ServiceBaseEndpointProvider and
+// IgnoreConfiguredEndpointsProvider) from the environment, as
+// config.EnvConfig does.
+type envSource struct{ getenv func(string) string }
+
+func (e envSource) ignoreEndpoints() bool {
+	return strings.EqualFold(e.getenv(EnvIgnoreConfiguredEndpoints), "true")
+}
+
+// GetServiceBaseEndpoint returns AWS_ENDPOINT_URL_<SERVICE>, the service
+// being the SDK id upper-cased with spaces as underscores
+// ("CodeGuru Reviewer" → AWS_ENDPOINT_URL_CODEGURU_REVIEWER).
+func (e envSource) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	name := EnvEndpointURL + "_" + strings.ReplaceAll(strings.ToUpper(sdkID), " ", "_")
+	if v := e.getenv(name); v != "" {
+		return v, true, nil
+	}
+	return "", false, nil
+}
+
+// GetIgnoreConfiguredEndpoints reports AWS_IGNORE_CONFIGURED_ENDPOINT_URLS.
+func (e envSource) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
+	v := e.getenv(EnvIgnoreConfiguredEndpoints)
+	return strings.EqualFold(v, "true"), v != "", nil
 }
