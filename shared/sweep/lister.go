@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -163,10 +164,18 @@ func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) e
 		if l.OnFunction != nil {
 			l.OnFunction(f.Name)
 		}
-		// A rough size: enough to keep a batch of many-versioned functions
-		// under the message limit; Encode checks the real size.
-		n := 200 + 400*(len(f.Versions)+1)
-		if len(batch.Functions) > 0 && (len(batch.Functions) >= size || bytes+n > MaxMessageBytes/2) {
+		// The function's exact encoded size: signed layers make a version
+		// several times larger than its bare fields, so an estimate per
+		// version let batches of many-versioned functions overflow.
+		raw, err := json.Marshal(f)
+		if err != nil {
+			return fmt.Errorf("encode function %s: %w", f.Name, err)
+		}
+		n := len(raw) + 1 // and a comma
+		if batchOverhead+n > MaxMessageBytes {
+			return fmt.Errorf("function %s: its listing alone is %d bytes, over the %d-byte message limit", f.Name, len(raw), MaxMessageBytes)
+		}
+		if len(batch.Functions) > 0 && (len(batch.Functions) >= size || batchOverhead+bytes+n > MaxMessageBytes) {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -250,6 +259,10 @@ func (l *Lister) listRepositories(ctx context.Context, run string, st *ListStats
 	}
 	return flush()
 }
+
+// batchOverhead bounds a batch's encoding beyond its functions: the run
+// id, index and JSON punctuation.
+const batchOverhead = 1 << 10
 
 // unqualified drops a version or alias qualifier from a function ARN:
 // arn:aws:lambda:r:a:function:name[:qualifier] has 7 fields unqualified.

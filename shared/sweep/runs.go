@@ -85,10 +85,11 @@ func (r *Runs) Start(ctx context.Context, run string, at time.Time) error {
 // Listed records how many batches the lister sent.
 func (r *Runs) Listed(ctx context.Context, run string, st ListStats) (Progress, error) {
 	out, err := r.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(r.Table),
-		Key:                      runKey(run),
-		UpdateExpression:         aws.String("SET #total = :n, functions = :f, repositories = :r"),
-		ExpressionAttributeNames: map[string]string{"#total": "total"},
+		TableName:        aws.String(r.Table),
+		Key:              runKey(run),
+		UpdateExpression: aws.String("SET #total = :n, #functions = :f, #repositories = :r"),
+		// total and functions are DynamoDB reserved words.
+		ExpressionAttributeNames: map[string]string{"#total": "total", "#functions": "functions", "#repositories": "repositories"},
 		ExpressionAttributeValues: map[string]ddb.AttributeValue{
 			":n": num(int64(st.Batches)), ":f": num(int64(st.Functions)), ":r": num(int64(st.Repositories)),
 		},

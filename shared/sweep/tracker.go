@@ -14,7 +14,9 @@ import (
 
 // Findings is the part of the ledger the tracker uses.
 type Findings interface {
-	Upsert(ctx context.Context, f finding.Finding, now time.Time) (ledger.Change, error)
+	Sight(ctx context.Context, f finding.Finding, now time.Time) (ledger.Sighting, error)
+	Told(ctx context.Context, s ledger.Sighting) error
+	Untold(ctx context.Context, s ledger.Sighting) error
 	Close(ctx context.Context, key string, now time.Time) error
 	OpenFindings(ctx context.Context) ([]ledger.Open, error)
 	Record(ctx context.Context, e ledger.Entry) error
@@ -93,11 +95,11 @@ func (t *Tracker) Result(ctx context.Context, r Result) error {
 }
 
 func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time.Time) error {
-	change, err := t.Findings.Upsert(ctx, f, now)
+	seen, err := t.Findings.Sight(ctx, f, now)
 	if err != nil {
 		return fmt.Errorf("record finding: %w", err)
 	}
-	n := Notice{Run: t.Run, Mode: t.Mode, Change: change, Subject: r.Subject, Finding: f}
+	n := Notice{Run: t.Run, Mode: t.Mode, Change: seen.Change, Subject: r.Subject, Finding: f}
 	for _, a := range r.Decision.Actions {
 		if answers(a, f.Rule) {
 			n.Actions = append(n.Actions, a)
@@ -109,8 +111,8 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 		}
 	}
 	n.Repaired = r.After != nil && !holds(*r.After, f)
-	if change == ledger.ChangeUnchanged && !anyDone(n.Outcomes) {
-		return nil // open since an earlier sweep, already told, nothing changed
+	if !seen.Tell && !anyDone(n.Outcomes) {
+		return nil // already told (or being told by another delivery), nothing changed
 	}
 	entry := ledger.Entry{Time: now, EventName: "sweep", EventID: t.Run, Mode: t.Mode, Finding: f}
 	for _, a := range n.Actions {
@@ -126,12 +128,14 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 		return fmt.Errorf("record audit entry: %w", err)
 	}
 	if err := t.Notify.Notice(ctx, n); err != nil {
-		// Forget the sighting, so the retried batch finds the finding
-		// reopened and alerts again: a lost alert is worse than a repeat.
-		if cerr := t.Findings.Close(ctx, f.Key(), now); cerr != nil {
-			return errors.Join(fmt.Errorf("alert: %w", err), cerr)
+		// The alert stays owed: the retried batch's sighting sends it.
+		if uerr := t.Findings.Untold(ctx, seen); uerr != nil {
+			return errors.Join(fmt.Errorf("alert: %w", err), uerr)
 		}
 		return fmt.Errorf("alert: %w", err)
+	}
+	if err := t.Findings.Told(ctx, seen); err != nil {
+		return fmt.Errorf("confirm alert: %w", err)
 	}
 	if n.Repaired {
 		if err := t.Findings.Close(ctx, f.Key(), now); err != nil {
