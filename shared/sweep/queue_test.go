@@ -24,7 +24,7 @@ func heavyFunction(i, n int) sweep.Function {
 		out := sweep.Version{
 			Version: v, RevisionID: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", CodeSha256: strings.Repeat("A", 43) + "=",
 			PackageType: "Zip", SigningProfile: trustedProfile + "/v000000001",
-			SigningJob: "arn:aws:signer:" + region + ":" + account + ":/signing-jobs/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+			SigningJob:       "arn:aws:signer:" + region + ":" + account + ":/signing-jobs/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
 			LastUpdateStatus: "Successful", State: "Active",
 		}
 		for l := 0; l < 5; l++ {
