@@ -2,8 +2,11 @@ package moto
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"net"
 	"net/http"
 	"os"
@@ -93,4 +96,32 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Config is an SDK configuration whose clients reach moto for every service,
+// with moto's test credentials.
+func (s *Server) Config(region string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		BaseEndpoint: aws.String(s.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+	}
+}
+
+// Run starts moto for a package's tests, runs them and stops it; call it
+// from TestMain with the package's server variable. Without moto_server the
+// tests run with a nil server (those that need it skip), except under CI,
+// where moto is required and its absence fails the run.
+func Run(m interface{ Run() int }, server **Server) int {
+	s, err := Start(context.Background())
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "moto is required in CI:", err)
+			return 1
+		}
+		fmt.Fprintln(os.Stderr, "moto not available, its tests skip:", err)
+	}
+	*server = s
+	defer s.Stop()
+	return m.Run()
 }

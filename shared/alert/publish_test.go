@@ -3,7 +3,6 @@ package alert
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -19,21 +18,7 @@ import (
 
 var motoServer *moto.Server
 
-func TestMain(m *testing.M) {
-	s, err := moto.Start(context.Background())
-	if err != nil && os.Getenv("CI") != "" {
-		fmt.Fprintln(os.Stderr, "moto is required in CI:", err)
-		os.Exit(1)
-	}
-	motoServer = s
-	code := m.Run()
-	s.Stop()
-	os.Exit(code)
-}
-
-var creds = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-	return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-})
+func TestMain(m *testing.M) { os.Exit(moto.Run(m, &motoServer)) }
 
 // topicWithQueue makes a topic whose messages land in a queue, as an email
 // or chat subscription would receive them.
@@ -43,8 +28,8 @@ func topicWithQueue(t *testing.T, name string) (*sns.Client, *sqs.Client, string
 		t.Skip("moto_server not installed and CI unset")
 	}
 	ctx := context.Background()
-	snsc := sns.New(sns.Options{BaseEndpoint: aws.String(motoServer.URL), Region: "eu-west-1", Credentials: creds})
-	sqsc := sqs.New(sqs.Options{BaseEndpoint: aws.String(motoServer.URL), Region: "eu-west-1", Credentials: creds})
+	cfg := motoServer.Config("eu-west-1")
+	snsc, sqsc := sns.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
 	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -20,30 +19,14 @@ import (
 
 var motoServer *moto.Server
 
-func TestMain(m *testing.M) {
-	s, err := moto.Start(context.Background())
-	if err != nil && os.Getenv("CI") != "" {
-		fmt.Fprintln(os.Stderr, "moto is required in CI:", err)
-		os.Exit(1)
-	}
-	motoServer = s
-	code := m.Run()
-	s.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(moto.Run(m, &motoServer)) }
 
 func dynamoClient(t *testing.T) *dynamodb.Client {
 	t.Helper()
 	if motoServer == nil {
 		t.Skip("moto_server not installed and CI unset")
 	}
-	return dynamodb.New(dynamodb.Options{
-		BaseEndpoint: aws.String(motoServer.URL),
-		Region:       "us-east-1",
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-		}),
-	})
+	return dynamodb.NewFromConfig(motoServer.Config("us-east-1"))
 }
 
 var tableSeq atomic.Int64

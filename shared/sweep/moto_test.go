@@ -3,14 +3,12 @@ package sweep_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strconv"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -22,17 +20,7 @@ import (
 
 var motoServer *moto.Server
 
-func TestMain(m *testing.M) {
-	s, err := moto.Start(context.Background())
-	if err != nil && os.Getenv("CI") != "" {
-		fmt.Fprintln(os.Stderr, "moto is required in CI:", err)
-		os.Exit(1)
-	}
-	motoServer = s
-	code := m.Run()
-	s.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(moto.Run(m, &motoServer)) }
 
 // motoAWS holds real SDK clients talking to moto.
 type motoAWS struct {
@@ -51,13 +39,8 @@ func motoClients(t testing.TB) motoAWS {
 	if motoServer == nil {
 		t.Skip("moto_server not installed and CI unset")
 	}
-	creds := credentials.NewStaticCredentialsProvider("testing", "testing", "")
-	url := aws.String(motoServer.URL)
-	return motoAWS{
-		db:  dynamodb.New(dynamodb.Options{BaseEndpoint: url, Region: region, Credentials: creds}),
-		sqs: sqs.New(sqs.Options{BaseEndpoint: url, Region: region, Credentials: creds}),
-		sns: sns.New(sns.Options{BaseEndpoint: url, Region: region, Credentials: creds}),
-	}
+	cfg := motoServer.Config(region)
+	return motoAWS{db: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}
 }
 
 // table creates a ledger table as template.yaml declares it.
