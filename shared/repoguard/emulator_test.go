@@ -360,3 +360,103 @@ func TestNothingToDo(t *testing.T) {
 		t.Errorf("acting on a deleted repository: %s %q", o.Status, o.Message)
 	}
 }
+
+// TestEachActionRereadsOnlyWhatItDependsOn holds a repository-create event
+// (no template, no review) to its reads: every part once to decide and
+// once more before the one action that depends on it, not the whole
+// repository before each action, and the reviewer's status not a third
+// time inside Enable.
+func TestEachActionRereadsOnlyWhatItDependsOn(t *testing.T) {
+	tb := newTestbed(t, repoemu.World{
+		Repositories:          []repoemu.Repository{{Name: "payments", DefaultBranch: "main"}},
+		ApprovalRuleTemplates: []repoemu.ApprovalRuleTemplate{{Name: tmplName, Content: oneOnMain}},
+		CodeGuruClosedToNew:   closed(true), AssociationDelay: "0s",
+	})
+	tb.srv.Env.Calls.Reset()
+	d := tb.evaluate(t, "payments")
+	outs := tb.actAll(t, "payments", d)
+	if o := outs[repopolicy.ActionAssociateTemplate]; o.Status != guard.OutcomeDone {
+		t.Errorf("associate template: %s %q", o.Status, o.Message)
+	}
+	if o := outs[repopolicy.ActionEnableReview]; o.Status != guard.OutcomeRefused {
+		t.Errorf("enable review: %s %q", o.Status, o.Message)
+	}
+	got := map[string]int64{}
+	for _, c := range tb.srv.Env.Calls.Stats() {
+		got[c.Operation] += c.Calls
+	}
+	want := map[string]int64{
+		"GetRepository": 2, "ListAssociatedApprovalRuleTemplatesForRepository": 2, "GetApprovalRuleTemplate": 2,
+		"ListRepositoryAssociations": 2, "AssociateApprovalRuleTemplateWithRepository": 1, "AssociateRepository": 1,
+	}
+	for op, n := range want {
+		if got[op] != n {
+			t.Errorf("%s called %d times, want %d (all calls %v)", op, got[op], n, got)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("calls %v, want exactly %v", got, want)
+	}
+}
+
+// TestTheRereadBeforeActingSeesChangesMadeMeanwhile checks that each
+// action's narrower re-read still catches what matters to it.
+func TestTheRereadBeforeActingSeesChangesMadeMeanwhile(t *testing.T) {
+	tests := []struct {
+		name    string
+		meddle  func(t *testing.T, tb *testbed)
+		kind    finding.ActionKind
+		message string
+	}{
+		{"a template associated meanwhile is not associated again", func(t *testing.T, tb *testbed) {
+			if _, err := tb.cc.AssociateApprovalRuleTemplateWithRepository(context.Background(), &codecommit.AssociateApprovalRuleTemplateWithRepositoryInput{
+				ApprovalRuleTemplateName: aws.String(tmplName), RepositoryName: aws.String("payments")}); err != nil {
+				t.Fatal(err)
+			}
+		}, repopolicy.ActionAssociateTemplate, "no longer needs"},
+		{"review set up meanwhile is not set up again", func(t *testing.T, tb *testbed) {
+			if _, err := tb.cg.AssociateRepository(context.Background(), &codegurureviewer.AssociateRepositoryInput{
+				Repository: &cgtypes.Repository{CodeCommit: &cgtypes.CodeCommitRepository{Name: aws.String("payments")}}}); err != nil {
+				t.Fatal(err)
+			}
+		}, repopolicy.ActionEnableReview, "no longer needs"},
+		{"a repository deleted meanwhile needs no template", func(t *testing.T, tb *testbed) {
+			if _, err := tb.cc.DeleteRepository(context.Background(), &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("payments")}); err != nil {
+				t.Fatal(err)
+			}
+		}, repopolicy.ActionAssociateTemplate, "no longer exists"},
+		{"a repository deleted meanwhile needs no review", func(t *testing.T, tb *testbed) {
+			if _, err := tb.cc.DeleteRepository(context.Background(), &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("payments")}); err != nil {
+				t.Fatal(err)
+			}
+		}, repopolicy.ActionEnableReview, "no longer exists"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tb := newTestbed(t, repoemu.World{
+				Repositories:          []repoemu.Repository{{Name: "payments", DefaultBranch: "main"}},
+				ApprovalRuleTemplates: []repoemu.ApprovalRuleTemplate{{Name: tmplName, Content: oneOnMain}},
+				CodeGuruClosedToNew:   closed(false), AssociationDelay: "0s",
+			})
+			d := tb.evaluate(t, "payments")
+			var a finding.Action
+			for _, x := range d.Actions {
+				if x.Kind == tt.kind {
+					a = x
+				}
+			}
+			if a.Kind == "" {
+				t.Fatalf("decision %+v plans no %s", d.Actions, tt.kind)
+			}
+			tt.meddle(t, tb)
+			before := len(tb.writes(t))
+			o := tb.g.Act(context.Background(), subject("payments"), a)
+			if o.Status != guard.OutcomeNotNeeded || !strings.Contains(o.Message, tt.message) {
+				t.Errorf("outcome %s %q, want not needed, %q", o.Status, o.Message, tt.message)
+			}
+			if after := tb.writes(t); len(after) != before {
+				t.Errorf("the guard wrote %v", after[before:])
+			}
+		})
+	}
+}

@@ -101,7 +101,10 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 	if g.Settings.Mode != finding.ModeEnforce {
 		return fail(ErrMonitorMode)
 	}
-	snap, err := g.reader().Snapshot(ctx, s.Name)
+	// The re-read before acting covers what this action depends on, not the
+	// whole repository: an event planning two actions then reads each part
+	// once to decide and once before its own action, not three times.
+	snap, err := g.reader().Read(ctx, s.Name, partsFor(a.Kind))
 	if errors.Is(err, repostate.ErrNotFound) {
 		out.Status, out.Message = guard.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer exists", s.Name)
 		return out
@@ -109,6 +112,8 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 	if err != nil {
 		return fail(fmt.Errorf("re-read repository %s: %w", s.Name, err))
 	}
+	// Only the fresh decision's action of this kind is used, and it depends
+	// only on the parts read; what it says of the others means nothing.
 	fresh, ok := still(repopolicy.Decide(snap, g.Settings), a)
 	if !ok {
 		out.Status, out.Message = guard.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer needs %s", s.Name, a.Kind)
@@ -128,6 +133,21 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 	out.Action = a
 	log.Info().Str("outcome", string(out.Status)).Str("message", out.Message).Msg("repository action")
 	return out
+}
+
+// partsFor says what an action kind's re-read covers: approval template
+// actions depend on the associated and required templates (whose listing
+// also notices a deleted repository); enabling review depends on the
+// reviewers' status, and on the repository existing, which the reviewers'
+// listing cannot tell.
+func partsFor(k finding.ActionKind) repostate.Parts {
+	switch k {
+	case repopolicy.ActionAssociateTemplate, repopolicy.ActionRestoreTemplate:
+		return repostate.Parts{Approval: true}
+	case repopolicy.ActionEnableReview:
+		return repostate.Parts{Repository: true, Review: true}
+	}
+	return repostate.AllParts
 }
 
 // still finds the fresh decision's action of the same kind and target.
@@ -209,9 +229,13 @@ func (g *Guard) enableReview(ctx context.Context, snap repostate.Snapshot, a fin
 	name := a.Params[repopolicy.ParamReviewer]
 	out := guard.Outcome{Taken: &a}
 	var rv reviewer.Reviewer
-	for _, r := range g.Reviewers {
+	var cur reviewer.Status
+	for i, r := range g.Reviewers {
 		if r.Name() == name {
 			rv = r
+			if i < len(snap.Reviews) {
+				cur = snap.Reviews[i]
+			}
 		}
 	}
 	if rv == nil {
@@ -219,7 +243,8 @@ func (g *Guard) enableReview(ctx context.Context, snap repostate.Snapshot, a fin
 		out.Message = out.Err.Error()
 		return out
 	}
-	st, err := rv.Enable(ctx, snap.Name)
+	// cur is the status Act's re-read just found, so Enable reads it not again.
+	st, err := rv.Enable(ctx, snap.Name, cur)
 	if errors.Is(err, reviewer.ErrRefused) {
 		out.Status, out.Err = guard.OutcomeRefused, err
 		out.Message = fmt.Sprintf("repository %s still has no automated review: %v. Approval rules still apply.", snap.Name, err)

@@ -3,5 +3,6 @@
 // associated with it (content parsed), the configured required template as it
 // exists in the account, and each automated reviewer's status. It only reads;
 // a repository that does not exist gives ErrNotFound, which callers treat as
-// "nothing to do".
+// "nothing to do". Read covers only some Parts, for a re-read before one
+// action.
 package repostate

@@ -84,27 +84,74 @@ type Reader struct {
 	RequiredTemplate string
 }
 
+// Parts says which parts of a repository's state a read covers. Snapshot
+// reads them all; a re-read before one action reads only what that action
+// depends on, so one event does not read everything once per action.
+type Parts struct {
+	// Repository reads the metadata (GetRepository): ARN, account, default
+	// branch, and whether the repository exists.
+	Repository bool
+	// Approval reads the associated approval rule templates and the
+	// required one (ListAssociatedApprovalRuleTemplatesForRepository, which
+	// also notices a repository that no longer exists, and
+	// GetApprovalRuleTemplate).
+	Approval bool
+	// Review reads each reviewer's status.
+	Review bool
+}
+
+// AllParts is a whole snapshot.
+var AllParts = Parts{Repository: true, Approval: true, Review: true}
+
 // Snapshot reads a repository's current state. A repository that does not
 // exist gives ErrNotFound.
 func (r *Reader) Snapshot(ctx context.Context, name string) (Snapshot, error) {
-	out, err := r.CodeCommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(name)})
-	var missing *cctypes.RepositoryDoesNotExistException
-	if errors.As(err, &missing) {
-		return Snapshot{}, fmt.Errorf("get repository %s: %w", name, ErrNotFound)
-	}
-	if err != nil {
-		return Snapshot{}, fmt.Errorf("get repository %s: %w", name, err)
-	}
+	return r.Read(ctx, name, AllParts)
+}
+
+// Read reads the parts of a repository's state that p asks for; the others
+// stay empty, so only a decision on those parts may be drawn from it. A
+// repository that does not exist gives ErrNotFound where a part read
+// notices it (Repository or Approval).
+func (r *Reader) Read(ctx context.Context, name string, p Parts) (Snapshot, error) {
 	s := Snapshot{Name: name, Templates: []Template{}, Reviews: []reviewer.Status{}}
-	if m := out.RepositoryMetadata; m != nil {
-		s.Name = aws.ToString(m.RepositoryName)
-		s.ARN = aws.ToString(m.Arn)
-		s.AccountID = aws.ToString(m.AccountId)
-		s.DefaultBranch = aws.ToString(m.DefaultBranch)
+	if p.Repository {
+		out, err := r.CodeCommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(name)})
+		var missing *cctypes.RepositoryDoesNotExistException
+		if errors.As(err, &missing) {
+			return Snapshot{}, fmt.Errorf("get repository %s: %w", name, ErrNotFound)
+		}
+		if err != nil {
+			return Snapshot{}, fmt.Errorf("get repository %s: %w", name, err)
+		}
+		if m := out.RepositoryMetadata; m != nil {
+			s.Name = aws.ToString(m.RepositoryName)
+			s.ARN = aws.ToString(m.Arn)
+			s.AccountID = aws.ToString(m.AccountId)
+			s.DefaultBranch = aws.ToString(m.DefaultBranch)
+		}
 	}
+	if p.Approval {
+		if err := r.readApproval(ctx, name, &s); err != nil {
+			return Snapshot{}, err
+		}
+	}
+	if p.Review {
+		for _, rv := range r.Reviewers {
+			st, err := rv.Status(ctx, name)
+			if err != nil {
+				return Snapshot{}, fmt.Errorf("review status of %s from %s: %w", name, rv.Name(), err)
+			}
+			s.Reviews = append(s.Reviews, st)
+		}
+	}
+	return s, nil
+}
+
+func (r *Reader) readApproval(ctx context.Context, name string, s *Snapshot) error {
 	names, err := r.associated(ctx, name)
 	if err != nil {
-		return Snapshot{}, err
+		return err
 	}
 	for _, n := range names {
 		t, err := r.template(ctx, n)
@@ -112,7 +159,7 @@ func (r *Reader) Snapshot(ctx context.Context, name string) (Snapshot, error) {
 			continue // deleted between the list and the read
 		}
 		if err != nil {
-			return Snapshot{}, err
+			return err
 		}
 		s.Templates = append(s.Templates, t)
 		if n == r.RequiredTemplate {
@@ -126,17 +173,10 @@ func (r *Reader) Snapshot(ctx context.Context, name string) (Snapshot, error) {
 		case err == nil:
 			s.Required = &t
 		case !errors.Is(err, ErrTemplateNotFound):
-			return Snapshot{}, err
+			return err
 		}
 	}
-	for _, rv := range r.Reviewers {
-		st, err := rv.Status(ctx, name)
-		if err != nil {
-			return Snapshot{}, fmt.Errorf("review status of %s from %s: %w", name, rv.Name(), err)
-		}
-		s.Reviews = append(s.Reviews, st)
-	}
-	return s, nil
+	return nil
 }
 
 func (r *Reader) associated(ctx context.Context, repo string) ([]string, error) {

@@ -151,14 +151,12 @@ func undoLookup(repo string) string {
 	return fmt.Sprintf(`aws codeguru-reviewer disassociate-repository --association-arn "$(aws codeguru-reviewer list-repository-associations --names %s --provider-types CodeCommit --states Associated Associating --query 'RepositoryAssociationSummaries[0].AssociationArn' --output text)"`, repo)
 }
 
-// Enable implements Reviewer. It re-reads first, so a repository already
-// associated (or associating) costs no write. A refusal is returned as a
-// RefusedError naming AWS's recommended replacements, and never retried.
-func (c *CodeGuru) Enable(ctx context.Context, repo string) (Status, error) {
-	cur, err := c.Status(ctx, repo)
-	if err != nil {
-		return Status{}, err
-	}
+// Enable implements Reviewer. A repository already associated (or
+// associating) in cur costs no write; one associated since cur was read
+// answers ConflictException, and Enable then reports its status. A refusal
+// is returned as a RefusedError naming AWS's recommended replacements, and
+// never retried.
+func (c *CodeGuru) Enable(ctx context.Context, repo string, cur Status) (Status, error) {
 	if cur.State == StateActive || cur.State == StatePending {
 		return cur, nil
 	}

@@ -15,10 +15,14 @@ import (
 
 // fakeCodeGuru records calls and answers from fixed states.
 type fakeCodeGuru struct {
-	listed     []cgtypes.RepositoryAssociationState
-	associate  error
-	afterAssoc []cgtypes.RepositoryAssociationState // one per describe call; the last repeats
-	calls      []string
+	listed    []cgtypes.RepositoryAssociationState
+	associate error
+	// associatedMeanwhile makes AssociateRepository answer ConflictException
+	// and later listings show an Associated one, as when someone else
+	// associated the repository after the caller read its status.
+	associatedMeanwhile bool
+	afterAssoc          []cgtypes.RepositoryAssociationState // one per describe call; the last repeats
+	calls               []string
 }
 
 func (f *fakeCodeGuru) ListRepositoryAssociations(_ context.Context, in *codegurureviewer.ListRepositoryAssociationsInput, _ ...func(*codegurureviewer.Options)) (*codegurureviewer.ListRepositoryAssociationsOutput, error) {
@@ -44,6 +48,10 @@ func (f *fakeCodeGuru) DescribeRepositoryAssociation(context.Context, *codegurur
 
 func (f *fakeCodeGuru) AssociateRepository(context.Context, *codegurureviewer.AssociateRepositoryInput, ...func(*codegurureviewer.Options)) (*codegurureviewer.AssociateRepositoryOutput, error) {
 	f.calls = append(f.calls, "Associate")
+	if f.associatedMeanwhile {
+		f.listed = append(f.listed, cgtypes.RepositoryAssociationStateAssociated)
+		return nil, &cgtypes.ConflictException{Message: aws.String("already associated")}
+	}
 	if f.associate != nil {
 		return nil, f.associate
 	}
@@ -86,6 +94,8 @@ func TestCodeGuruEnable(t *testing.T) {
 		{"already associated costs no write", &fakeCodeGuru{listed: []cgtypes.RepositoryAssociationState{"Associated"}},
 			StateActive, nil, "List"},
 		{"a refusal is not retried", &fakeCodeGuru{associate: refused}, StateNone, ErrRefused, "List,Associate"},
+		{"associated since the caller's read: the conflict is answered with the status now", &fakeCodeGuru{associatedMeanwhile: true},
+			StateActive, nil, "List,Associate,List"},
 		{"an association that settles is active", &fakeCodeGuru{afterAssoc: []cgtypes.RepositoryAssociationState{"Associating", "Associated"}},
 			StateActive, nil, "List,Associate,Describe,Describe"},
 		{"an association still associating after the budget is reported pending",
@@ -97,7 +107,13 @@ func TestCodeGuruEnable(t *testing.T) {
 			var slept time.Duration
 			c := &CodeGuru{API: tt.fake, Settle: 1500 * time.Millisecond,
 				Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }}
-			st, err := c.Enable(context.Background(), "payments")
+			// As the guard does: the status from its re-read, then Enable on it
+			// (the first "List" of wantCalls), which reads it not again.
+			cur, err := c.Status(context.Background(), "payments")
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := c.Enable(context.Background(), "payments", cur)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("Enable error = %v, want %v", err, tt.wantErr)
 			}

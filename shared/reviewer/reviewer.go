@@ -45,10 +45,14 @@ type Reviewer interface {
 	Name() string
 	// Status reads the reviewer's current standing on a repository.
 	Status(ctx context.Context, repo string) (Status, error)
-	// Enable starts review of the repository, unless it is already active
-	// or pending, and returns the resulting status. An error matching
-	// ErrRefused means the provider will not allow it; retrying is useless.
-	Enable(ctx context.Context, repo string) (Status, error)
+	// Enable starts review of the repository, unless cur (its status as the
+	// caller just read it, in its re-read before acting) is already active
+	// or pending, and returns the resulting status. It does not read the
+	// status again: a set-up made meanwhile shows as the provider's
+	// conflict, which Enable answers with the status then. An error
+	// matching ErrRefused means the provider will not allow it; retrying
+	// is useless.
+	Enable(ctx context.Context, repo string, cur Status) (Status, error)
 	// Permissions lists the IAM actions Status and Enable need.
 	Permissions() (status, enable []string)
 }
