@@ -79,7 +79,7 @@ clean:
 # Hardening under load and faults (docs/hardening.md): a burst of change
 # events (BURST_FUNCTIONS x 5) under Lambda's real quotas with 20% injected
 # errors, then SNS and DynamoDB outages; prints PASS/FAIL per check. About
-# 15 minutes at the default size; not part of `make test`.
+# 18 minutes at the default size; not part of `make test`.
 BURST_FUNCTIONS ?= 200
 bench-burst: tools
 	$(GO) run ./infra/loadtest/cmd/burst -functions $(BURST_FUNCTIONS)
