@@ -31,6 +31,12 @@ type Ledger interface {
 	Complete(ctx context.Context, eventID string) error
 	Release(ctx context.Context, eventID string) error
 	Record(ctx context.Context, e ledger.Entry) error
+	// Owe, Owed and Paid keep the alerts about changes the guard made that
+	// could not be sent, so the event's retry sends them: by then the state
+	// is fixed and no evaluation would reproduce them.
+	Owe(ctx context.Context, eventID string, alerts []byte) error
+	Owed(ctx context.Context, eventID string) ([]byte, error)
+	Paid(ctx context.Context, eventID string) error
 }
 
 // The real implementations satisfy the pipeline's interfaces.
@@ -152,6 +158,13 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		return nil
 	}
 
+	if err := h.payOwed(ctx, eventID); err != nil {
+		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("owed alerts not sent, releasing claim")
+		if rerr := h.Ledger.Release(ctx, eventID); rerr != nil {
+			log.Warn().Err(rerr).Msg("release claim failed")
+		}
+		return err
+	}
 	if err := h.run(ctx, log, e, rec, eventID, subjects); err != nil {
 		if IsPermanent(err) {
 			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
@@ -204,6 +217,15 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 	if mode == "" {
 		mode = finding.ModeMonitor
 	}
+	var owed []alert.Alert
+	defer func() {
+		if len(owed) == 0 {
+			return
+		}
+		if err := h.owe(ctx, eventID, owed); err != nil {
+			log.Error().Err(err).Msg("could not keep the unsent alerts; they are in the audit record only")
+		}
+	}()
 	for _, s := range subjects {
 		slog := log.With().Str(logging.FieldResource, s.Name).Logger()
 		d, err := safeEvaluate(ctx, h.Evaluator, s)
@@ -245,6 +267,9 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 			if err := h.Alerter.Send(ctx, a); err != nil {
 				slog.Error().Err(err).Str(logging.FieldRule, string(f.Rule)).Msg("alert failed")
 				keep(fmt.Errorf("alert %s on %s: %w", f.Rule, f.Resource, err))
+				if changedState(reports) {
+					owed = append(owed, a)
+				}
 			}
 			entry := ledger.Entry{
 				Time: h.now(), EventID: eventID, EventName: rec.EventName,
@@ -261,6 +286,70 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 		}
 	}
 	return firstErr
+}
+
+// changedState reports whether the guard changed something for the
+// finding: then a retry finds the state fixed and only the kept alert tells.
+func changedState(reports []alert.ActionReport) bool {
+	for _, r := range reports {
+		if r.Status == alert.StatusDone {
+			return true
+		}
+	}
+	return false
+}
+
+// owe keeps alerts for the event's retry, adding to any already owed.
+func (h *Handler) owe(ctx context.Context, eventID string, alerts []alert.Alert) error {
+	prev, err := h.Ledger.Owed(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	var all []alert.Alert
+	if len(prev) > 0 {
+		if err := json.Unmarshal(prev, &all); err != nil {
+			return fmt.Errorf("decode owed alerts: %w", err)
+		}
+	}
+	all = append(all, alerts...)
+	payload, err := json.Marshal(all)
+	if err != nil {
+		return fmt.Errorf("encode owed alerts: %w", err)
+	}
+	return h.Ledger.Owe(ctx, eventID, payload)
+}
+
+// payOwed sends the alerts an earlier attempt at this event could not send.
+// What still fails stays owed, and the error makes Lambda retry.
+func (h *Handler) payOwed(ctx context.Context, eventID string) error {
+	payload, err := h.Ledger.Owed(ctx, eventID)
+	if err != nil || len(payload) == 0 {
+		return err
+	}
+	var owed []alert.Alert
+	if err := json.Unmarshal(payload, &owed); err != nil {
+		// Unreadable: retrying cannot help; the audit record keeps the facts.
+		log := logging.From(ctx)
+		log.Error().Err(err).Msg("owed alerts unreadable, dropped")
+		return h.Ledger.Paid(ctx, eventID)
+	}
+	var unsent []alert.Alert
+	for _, a := range owed {
+		if err := h.Alerter.Send(ctx, a); err != nil {
+			unsent = append(unsent, a)
+		}
+	}
+	if len(unsent) == 0 {
+		return h.Ledger.Paid(ctx, eventID)
+	}
+	b, err := json.Marshal(unsent)
+	if err == nil {
+		err = h.Ledger.Owe(ctx, eventID, b)
+	}
+	if err != nil {
+		return fmt.Errorf("keep %d owed alerts: %w", len(unsent), err)
+	}
+	return fmt.Errorf("%d owed alerts of event %s still unsent", len(unsent), eventID)
 }
 
 // reportsFor returns the actions that answer f, with their outcomes (or as

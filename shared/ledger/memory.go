@@ -20,6 +20,8 @@ type Memory struct {
 	claims   map[string]memClaim
 	entries  []Entry
 	findings map[string]*memFinding
+
+	owedStore owedMemory
 }
 
 type memClaim struct {
