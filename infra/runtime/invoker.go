@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -41,7 +42,18 @@ func (i *Invoker) Invoke(ctx context.Context, function string, payload []byte) (
 	if !ok {
 		return "", fmt.Errorf("no running function for %s", function)
 	}
-	_, fnErr, err := f.Invoke(ctx, payload)
+	resp, fnErr, err := f.Invoke(ctx, payload)
+	if fnErr != "" {
+		// Keep the handler's own words for the dead letter, as Lambda's
+		// on-failure record does.
+		var doc struct {
+			ErrorType    string `json:"errorType"`
+			ErrorMessage string `json:"errorMessage"`
+		}
+		if json.Unmarshal(resp, &doc) == nil && doc.ErrorMessage != "" {
+			fnErr += ": " + doc.ErrorMessage
+		}
+	}
 	return fnErr, err
 }
 

@@ -192,6 +192,12 @@ func TestHandlerErrorIsReportedAsFunctionError(t *testing.T) {
 	if len(logLines(f, "get function failed")) != 1 {
 		t.Errorf("logs lack the failure line:\n%s", f.Logs())
 	}
+	// Through the bus's invoker the handler's words travel with the error,
+	// so a dead letter says why.
+	got, err := NewInvoker(map[string]*Function{"Echo": f}).Invoke(context.Background(), "Echo", eventBridgeEvent("UpdateFunctionCode20150331v2", "payments"))
+	if err != nil || !strings.HasPrefix(got, "Unhandled: ") || !strings.Contains(got, "get function payments") {
+		t.Errorf("invoker functionError = %q, %v; want Unhandled with the handler's message", got, err)
+	}
 }
 
 func TestEchoReadsTheFunctionBackFromTheEmulator(t *testing.T) {

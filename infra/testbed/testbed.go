@@ -185,14 +185,15 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 	for k, v := range cfg.Environment {
 		env[k] = v
 	}
-	for k, v := range opts.Env {
-		env[k] = v
-	}
 	for _, kv := range append(emulator.SDKEnv(b.URL, Region, actor), b.Moto.Env()...) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
 	env["AWS_SESSION_TOKEN"] = "local-session-" + id
+	// Last, so a test can point a service elsewhere (an outage) too.
+	for k, v := range opts.Env {
+		env[k] = v
+	}
 	vars := make([]string, 0, len(env))
 	for k, v := range env {
 		vars = append(vars, k+"="+v)
@@ -274,11 +275,13 @@ func (b *Bed) createAlerting(ctx context.Context) error {
 // events. Feedback loops therefore show as a Settle that does not end (ctx).
 func (b *Bed) Settle(ctx context.Context) error {
 	for {
-		n, err := b.Bus.SyncTrail(ctx, b.URL)
-		if err != nil {
+		// Wait first: only with no delivery under way can an empty read of
+		// the trail mean that nothing more will come.
+		if err := b.Bus.Wait(ctx); err != nil {
 			return err
 		}
-		if err := b.Bus.Wait(ctx); err != nil {
+		n, err := b.Bus.SyncTrail(ctx, b.URL)
+		if err != nil {
 			return err
 		}
 		if n == 0 {
