@@ -54,18 +54,25 @@ func (d *deployedSweep) work(t *testing.T, stop <-chan struct{}) []string {
 	ctx := context.Background()
 	var handled []string
 	for {
+		// Only an empty receive sent after stop closed proves the queue
+		// drained: one sent before may have been answered before the
+		// lister's last batches arrived, and stopping on it left a run
+		// with batches nobody handled, so it never finished.
+		stopped := closed(stop)
 		out, err := d.m.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(d.queue), MaxNumberOfMessages: 2, WaitTimeSeconds: 0})
 		if err != nil {
 			t.Errorf("receive: %v", err)
 			return handled
 		}
 		if len(out.Messages) == 0 {
+			if stopped {
+				return handled
+			}
 			select {
 			case <-stop:
-				return handled
 			case <-time.After(20 * time.Millisecond):
-				continue
 			}
+			continue
 		}
 		var e events.SQSEvent
 		receipts := map[string]*string{}
@@ -89,6 +96,15 @@ func (d *deployedSweep) work(t *testing.T, stop <-chan struct{}) []string {
 				handled = append(handled, r.Body)
 			}
 		}
+	}
+}
+
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 
