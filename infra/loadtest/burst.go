@@ -267,9 +267,6 @@ func RunBurst(ctx context.Context, o BurstOptions) (*BurstReport, error) {
 	if err := bed.Settle(ctx); err != nil {
 		return nil, fmt.Errorf("settle: %w", err)
 	}
-	if err := Settle(ctx, bed); err != nil {
-		return nil, fmt.Errorf("settle: %w", err)
-	}
 	rep.Wall = time.Since(start)
 	bed.Emulator.Env.Faults.Set(nil)
 	rep.Events = int(events.Load())

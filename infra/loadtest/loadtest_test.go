@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -137,12 +138,7 @@ func TestBurstSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	rep.Print(&b)
-	t.Log(b.String())
-	if !rep.Checks.Passed() {
-		t.Error("a burst check failed")
-	}
+	logChecks(t, rep.Print, rep.Checks)
 }
 
 // TestOutage runs each outage (SELFGUARD_LOADTEST=1).
@@ -159,13 +155,19 @@ func TestOutage(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var b strings.Builder
-				rep.Print(&b)
-				t.Log(b.String())
-				if !rep.Checks.Passed() {
-					t.Error("an outage check failed")
-				}
+				logChecks(t, rep.Print, rep.Checks)
 			})
 		}
+	}
+}
+
+// logChecks logs a run's figures and fails the test on a failed check.
+func logChecks(t *testing.T, print func(io.Writer), cs Checks) {
+	t.Helper()
+	var b strings.Builder
+	print(&b)
+	t.Log(b.String())
+	if !cs.Passed() {
+		t.Error("a check failed")
 	}
 }

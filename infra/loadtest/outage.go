@@ -2,24 +2,18 @@ package loadtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/selfguard/selfguard/infra/emulator"
 	"github.com/selfguard/selfguard/infra/eventbus"
-	"github.com/selfguard/selfguard/infra/runtime"
 	"github.com/selfguard/selfguard/infra/testbed"
 )
 
@@ -81,11 +75,11 @@ type OutageReport struct {
 	Checks       Checks        `json:"checks"`
 }
 
-// RunOutage points the guard's endpoint for the service at a port nothing
-// listens on, has the attacker move prod aliases to $LATEST, opens the port
-// (a proxy to moto) after the outage, lets Lambda's retries run out,
-// replays the dead letters as an operator would, and checks that every
-// change was alerted exactly once.
+// RunOutage starts the guard with its endpoint for the service on a port
+// that refuses connections (testbed.Options.Env), has the attacker move prod
+// aliases to $LATEST, opens the port (a proxy to moto) after the outage,
+// lets Lambda's retries run out, replays the dead letters as an operator
+// would, and checks that every change was alerted exactly once.
 func RunOutage(ctx context.Context, o OutageOptions) (*OutageReport, error) {
 	o.defaults()
 	rep := &OutageReport{Options: o}
@@ -99,29 +93,26 @@ func RunOutage(ctx context.Context, o OutageOptions) (*OutageReport, error) {
 		f.Name = FunctionName(i)
 		w.Lambda.Functions = append(w.Lambda.Functions, f)
 	}
+	envVar := map[string]string{OutageSNS: "AWS_ENDPOINT_URL_SNS", OutageDynamoDB: "AWS_ENDPOINT_URL_DYNAMODB"}[o.Service]
+	if envVar == "" {
+		return nil, fmt.Errorf("outage of %q: want %s or %s", o.Service, OutageSNS, OutageDynamoDB)
+	}
+	// The guard's endpoint for the service is the gate's port: closed once
+	// the bed is up, opened (to moto) when the outage ends.
+	g, err := newGate()
+	if err != nil {
+		return nil, err
+	}
+	defer g.Close()
 	bed, err := testbed.Start(ctx, testbed.Options{
 		World: w, Parameters: testbed.GuardParameters(o.Mode), Functions: []string{GuardFunction},
-		TimeScale: o.TimeScale, LogWriter: sink,
+		TimeScale: o.TimeScale, LogWriter: sink, Env: map[string]string{envVar: "http://" + g.addr},
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer bed.Close()
-
-	g, err := newGate(strings.TrimPrefix(bed.Moto.URL, "http://"))
-	if err != nil {
-		return nil, err
-	}
-	defer g.Close()
-	envVar := map[string]string{OutageSNS: "AWS_ENDPOINT_URL_SNS", OutageDynamoDB: "AWS_ENDPOINT_URL_DYNAMODB"}[o.Service]
-	if envVar == "" {
-		return nil, fmt.Errorf("outage of %q: want %s or %s", o.Service, OutageSNS, OutageDynamoDB)
-	}
-	stop, err := RestartFunction(ctx, bed, GuardFunction, map[string]string{envVar: "http://" + g.addr}, o.TimeScale, sink)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
+	g.Shut()
 
 	startSeq := int64(len(bed.Emulator.Env.Trail.Since(0)))
 	mallory := bed.Lambda(emulator.ActorAttacker)
@@ -153,14 +144,14 @@ func RunOutage(ctx context.Context, o OutageOptions) (*OutageReport, error) {
 		return nil, ctx.Err()
 	case <-time.After(time.Until(start.Add(o.Outage))):
 	}
-	if err := g.Open(); err != nil {
+	if err := g.Open(strings.TrimPrefix(bed.Moto.URL, "http://")); err != nil {
 		stopPoll()
 		return nil, err
 	}
 	fmt.Fprintf(o.Progress, "outage: %s reachable again after %s\n", o.Service, time.Since(start).Round(time.Millisecond))
 	stopPoll()
 	polling.Wait()
-	if err := Settle(ctx, bed); err != nil {
+	if err := bed.Settle(ctx); err != nil {
 		return nil, err
 	}
 	rep.Recovered = time.Since(start)
@@ -182,7 +173,7 @@ func RunOutage(ctx context.Context, o OutageOptions) (*OutageReport, error) {
 			replayErrs = append(replayErrs, fmt.Sprintf("%s: %v %s", dl.EventID, err, fnErr))
 		}
 	}
-	if err := Settle(ctx, bed); err != nil {
+	if err := bed.Settle(ctx); err != nil {
 		return nil, err
 	}
 	final := TallyDeliveries(bed.Bus.Deliveries(), bed.Bus.DeadLetters(), GuardFunction)
@@ -255,27 +246,36 @@ func (r *OutageReport) Print(w io.Writer) {
 	r.Checks.Print(w)
 }
 
-// gate is a TCP port that refuses connections until opened, then forwards
-// them to a target: a service that is down, then back.
+// gate is a TCP port that refuses connections once shut, until opened,
+// then forwards them to a target: a service that is down, then back.
 type gate struct {
-	addr, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        sync.WaitGroup
+	addr string
+	mu   sync.Mutex
+	ln   net.Listener
 }
 
-func newGate(target string) (*gate, error) {
+// newGate holds a free port (so that nothing started meanwhile takes it)
+// until Shut.
+func newGate() (*gate, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("reserve a port: %w", err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // closed: connections are refused until Open
-	return &gate{addr: addr, target: target}, nil
+	return &gate{addr: ln.Addr().String(), ln: ln}, nil
 }
 
-// Open starts forwarding.
-func (g *gate) Open() error {
+// Shut closes the port: connections are refused until Open.
+func (g *gate) Shut() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ln != nil {
+		g.ln.Close()
+		g.ln = nil
+	}
+}
+
+// Open starts forwarding to target (host:port).
+func (g *gate) Open(target string) error {
 	ln, err := net.Listen("tcp", g.addr)
 	if err != nil {
 		return fmt.Errorf("open gate %s: %w", g.addr, err)
@@ -289,15 +289,15 @@ func (g *gate) Open() error {
 			if err != nil {
 				return
 			}
-			go g.forward(c)
+			go forward(c, target)
 		}
 	}()
 	return nil
 }
 
-func (g *gate) forward(c net.Conn) {
+func forward(c net.Conn, target string) {
 	defer c.Close()
-	t, err := net.Dial("tcp", g.target)
+	t, err := net.Dial("tcp", target)
 	if err != nil {
 		return
 	}
@@ -309,101 +309,4 @@ func (g *gate) forward(c net.Conn) {
 }
 
 // Close stops accepting.
-func (g *gate) Close() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.ln != nil {
-		g.ln.Close()
-	}
-}
-
-// RestartFunction replaces a running function of the bed with one whose
-// environment has the overrides applied last, and the bed's bus with one
-// delivering to it. testbed.Options.Env cannot do this for the endpoint
-// variables: the bed sets them after Options.Env. Call it before any
-// change is made (the new bus starts reading the trail from the start).
-func RestartFunction(ctx context.Context, bed *testbed.Bed, id string, overrides map[string]string, timeScale float64, logs io.Writer) (func(), error) {
-	cfg, ok := bed.Template.Functions[id]
-	if !ok {
-		return nil, fmt.Errorf("template.yaml has no function %s", id)
-	}
-	root, err := testbed.FindRoot()
-	if err != nil {
-		return nil, err
-	}
-	bootstrap, err := runtime.BuildMake(ctx, root, id, filepath.Join(os.TempDir(), "selfguard-loadtest-build", id))
-	if err != nil {
-		return nil, err
-	}
-	actor, ok := bed.Emulator.Identities.ByName(id)
-	if !ok {
-		return nil, fmt.Errorf("no actor for %s", id)
-	}
-	env := map[string]string{}
-	for k, v := range cfg.Environment {
-		env[k] = v
-	}
-	for _, kv := range append(emulator.SDKEnv(bed.URL, testbed.Region, actor), bed.Moto.Env()...) {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	env["AWS_SESSION_TOKEN"] = "local-session-" + id
-	for k, v := range overrides {
-		env[k] = v
-	}
-	vars := make([]string, 0, len(env))
-	for k, v := range env {
-		vars = append(vars, k+"="+v)
-	}
-	sort.Strings(vars)
-	rie, err := runtime.EnsureRIE(ctx)
-	if err != nil {
-		return nil, err
-	}
-	name := cfg.Name
-	if name == "" {
-		name = id
-	}
-	fn, err := runtime.Start(ctx, runtime.Spec{Name: name, Bootstrap: bootstrap, Env: vars, RIE: rie, LogWriter: logs})
-	if err != nil {
-		return nil, fmt.Errorf("restart %s: %w", id, err)
-	}
-	bed.Bus.Close()
-	bed.Functions[id].Stop()
-	bed.Functions[id] = fn
-	bed.Bus = eventbus.New(bed.Template, eventbus.Options{
-		Invoker: runtime.NewInvoker(bed.Functions), Publisher: topicPublisher{bed},
-		TimeScale: timeScale, Account: testbed.Account, Region: testbed.Region,
-	})
-	return func() { bed.Bus.Close(); fn.Stop() }, nil
-}
-
-// topicPublisher delivers the template's topic targets to the bed's alert topic.
-type topicPublisher struct{ bed *testbed.Bed }
-
-func (p topicPublisher) Publish(ctx context.Context, topic, message string) error {
-	if topic != "AlertTopic" {
-		return errors.New("no topic " + topic + " in the local account")
-	}
-	_, err := p.bed.SNS().Publish(ctx, &sns.PublishInput{TopicArn: &p.bed.TopicARN, Message: &message})
-	return err
-}
-
-// Settle is testbed's Bed.Settle, but it reads the trail once more after
-// every wait: Bed.Settle returns when the read before its wait found
-// nothing new, so writes made by retries during that wait (a guard acting
-// on its last attempt) are never delivered.
-func Settle(ctx context.Context, bed *testbed.Bed) error {
-	for {
-		if err := bed.Bus.Wait(ctx); err != nil {
-			return err
-		}
-		n, err := bed.Bus.SyncTrail(ctx, bed.URL)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-	}
-}
+func (g *gate) Close() { g.Shut() }
