@@ -5,15 +5,17 @@ import (
 
 	"errors"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // Server is a running moto_server.
@@ -99,13 +101,35 @@ func freePort() (int, error) {
 }
 
 // Config is an SDK configuration whose clients reach moto for every service,
-// with moto's test credentials.
+// with moto's test credentials, sending one request at a time (see Serial).
 func (s *Server) Config(region string) aws.Config {
 	return aws.Config{
 		Region:       region,
 		BaseEndpoint: aws.String(s.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
+		HTTPClient:   Serial,
 	}
+}
+
+// Serial sends requests to moto one at a time. moto_server serves requests
+// on concurrent threads and, within one UpdateItem or PutItem, checks the
+// ConditionExpression and computes ADD apart from the write, unlocked: two
+// concurrent conditional writes on one item can both pass, where DynamoDB
+// applies each write to an item atomically. One request at a time restores
+// that guarantee while callers still interleave freely between requests.
+var Serial = &http.Client{Transport: &oneAtATime{next: http.DefaultTransport}}
+
+type oneAtATime struct {
+	mu   sync.Mutex
+	next http.RoundTripper
+}
+
+// RoundTrip holds the lock until the response's headers arrive: moto
+// writes them only after it has applied the request.
+func (o *oneAtATime) RoundTrip(r *http.Request) (*http.Response, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.next.RoundTrip(r)
 }
 
 // Run starts moto for a package's tests, runs them and stops it; call it

@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -28,30 +27,7 @@ func dynamoClient(t *testing.T) *dynamodb.Client {
 		t.Skip("moto_server not installed and CI unset")
 	}
 	cfg := motoServer.Config("us-east-1")
-	cfg.HTTPClient = motoHTTP
 	return dynamodb.NewFromConfig(cfg)
-}
-
-// motoHTTP sends this package's requests to moto one at a time. moto_server
-// serves requests on concurrent threads and, within one UpdateItem or
-// PutItem, checks the ConditionExpression and computes ADD apart from the
-// write, unlocked: two concurrent conditional writes on one item can both
-// pass, and one of two concurrent ADDs can be lost, where DynamoDB applies
-// each write to an item atomically. One request at a time restores that
-// guarantee while callers still interleave freely between requests.
-var motoHTTP = &http.Client{Transport: &oneAtATime{next: http.DefaultTransport}}
-
-type oneAtATime struct {
-	mu   sync.Mutex
-	next http.RoundTripper
-}
-
-// RoundTrip holds the lock until the response's headers arrive: moto
-// writes them only after it has applied the request.
-func (o *oneAtATime) RoundTrip(r *http.Request) (*http.Response, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.next.RoundTrip(r)
 }
 
 var tableSeq atomic.Int64

@@ -3,10 +3,8 @@ package sweep_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -42,30 +40,7 @@ func motoClients(t testing.TB) motoAWS {
 		t.Skip("moto_server not installed and CI unset")
 	}
 	cfg := motoServer.Config(region)
-	cfg.HTTPClient = motoHTTP
 	return motoAWS{db: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg), sns: sns.NewFromConfig(cfg)}
-}
-
-// motoHTTP sends this package's requests to moto one at a time. moto_server
-// serves requests on concurrent threads and, within one UpdateItem or
-// PutItem, checks the ConditionExpression and computes ADD apart from the
-// write, unlocked: two concurrent conditional writes on one item can both
-// pass, and one of two concurrent ADDs can be lost, where DynamoDB applies
-// each write to an item atomically. One request at a time restores that
-// guarantee while callers still interleave freely between requests.
-var motoHTTP = &http.Client{Transport: &oneAtATime{next: http.DefaultTransport}}
-
-type oneAtATime struct {
-	mu   sync.Mutex
-	next http.RoundTripper
-}
-
-// RoundTrip holds the lock until the response's headers arrive: moto
-// writes them only after it has applied the request.
-func (o *oneAtATime) RoundTrip(r *http.Request) (*http.Response, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.next.RoundTrip(r)
 }
 
 // table creates a ledger table as template.yaml declares it.
