@@ -516,3 +516,34 @@ func totalCalls(stats []awsproto.CallStat) int64 {
 	}
 	return n
 }
+
+// TestDecidesOnTheResultOfAnUpdateStillInProgress: the event of a code
+// update arrives while Lambda is still applying it. The guard waits for the
+// result and decides on it, so its own write carries the current RevisionId
+// and meets no 409 or 412 (each would cost a failed call and a second
+// decision from the shared quota).
+func TestDecidesOnTheResultOfAnUpdateStillInProgress(t *testing.T) {
+	b := newBed(t)
+	b.weakenCSC(t)
+	ctx := context.Background()
+	if _, err := b.as(emulator.ActorAttacker).UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String("pay"), ZipFile: lambdaemu.ZipOf(map[string]string{"bootstrap": "evil, in progress"}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st := b.latest(t, "pay").Configuration.LastUpdateStatus; st != types.LastUpdateStatusInProgress {
+		t.Fatalf("the update is %s already; the test needs it in progress", st)
+	}
+	before := len(b.srv.Env.Trail.Since(0))
+	_, outs := b.evaluateAndAct(t, fn("pay"))
+	for _, o := range outs {
+		if o.Status != guard.OutcomeDone {
+			t.Errorf("outcome %+v, want done", o)
+		}
+	}
+	for _, ev := range b.srv.Env.Trail.Since(int64(before)) {
+		if strings.Contains(string(ev.Event), `"errorCode"`) {
+			t.Errorf("the guard made a failing call: %.300s", ev.Event)
+		}
+	}
+}

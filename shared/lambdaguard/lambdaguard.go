@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/codepolicy"
@@ -114,6 +115,18 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope functio
 	}
 	if err != nil {
 		return finding.Decision{}, snap, fmt.Errorf("observe function %s: %w", name, err)
+	}
+	if snap.LatestRead && snap.Latest.LastUpdateStatus == string(types.LastUpdateStatusInProgress) {
+		// The change that raised the event is still being applied: decide
+		// on its result, not on a state that is about to change (acting on
+		// it now would only meet a 409 or a 412 and cost a second decision).
+		g.settle(ctx, name)
+		if snap, err = g.Reader.Read(ctx, name, scope); err != nil {
+			if errors.Is(err, functionstate.ErrNotFound) {
+				return finding.Decision{}, snap, nil
+			}
+			return finding.Decision{}, snap, fmt.Errorf("observe function %s: %w", name, err)
+		}
 	}
 	if codepolicy.NeedsVersions(snap, g.Settings) {
 		if err := g.Reader.ReadVersions(ctx, &snap); err != nil {
