@@ -74,8 +74,7 @@ func TestAttackerOverwriteIsRevertedEndToEnd(t *testing.T) {
 	guardWrites := 0
 	for _, ev := range bed.Emulator.Env.Trail.Since(0) {
 		e := string(ev.Event)
-		// A failed attempt (a 412 after the guard's own CSC attachment moved
-		// the revision) is not a write.
+		// A failed attempt (a 409 or 412 against a racing change) is not a write.
 		if strings.Contains(e, `"eventName":"UpdateFunctionCode20150331v2"`) && !strings.Contains(e, `"errorCode"`) &&
 			strings.Contains(e, bed.Roles["LambdaGuardFunction"]) {
 			guardWrites++
