@@ -138,3 +138,57 @@ func TestTamperAlertNeedsNoGuardFunction(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateDeliveryGivesOneActionAndOneAlert: the bus delivers every
+// event twice (EventBridge and Lambda both may); the ledger's claim on the
+// CloudTrail event id turns the second into nothing.
+func TestDuplicateDeliveryGivesOneActionAndOneAlert(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bed, err := Start(ctx, Options{
+		World: DemoWorld(), Parameters: GuardParameters("enforce"), Functions: []string{"LambdaGuardFunction"},
+		Duplicate: 1, LogWriter: testWriter{t},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Close()
+	if _, err := bed.Lambda(emulator.ActorDeveloper).UpdateAlias(ctx, &lambda.UpdateAliasInput{
+		FunctionName: aws.String(Orders), Name: aws.String("prod"), FunctionVersion: aws.String("$LATEST"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bed.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dups := 0
+	for _, d := range bed.Bus.Deliveries() {
+		if d.Duplicate {
+			dups++
+		}
+	}
+	if dups == 0 {
+		t.Fatal("the bus delivered no duplicate; the test proves nothing")
+	}
+	moves := 0
+	for _, ev := range bed.Emulator.Env.Trail.Since(0) {
+		e := string(ev.Event)
+		if strings.Contains(e, `"eventName":"UpdateAlias20150331"`) && !strings.Contains(e, `"errorCode"`) &&
+			strings.Contains(e, bed.Roles["LambdaGuardFunction"]) {
+			moves++
+		}
+	}
+	if moves != 1 {
+		t.Errorf("the guard moved the alias %d times, want once", moves)
+	}
+	alerts, err := bed.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 {
+		t.Errorf("%d alerts, want 1", len(alerts))
+	}
+	if !strings.Contains(bed.Functions["LambdaGuardFunction"].Logs(), `"reason":"duplicate"`) {
+		t.Error("the guard never logged a duplicate")
+	}
+}
