@@ -51,8 +51,10 @@ func NewCodeGuru(api CodeGuruAPI) *CodeGuru { return &CodeGuru{API: api} }
 func (c *CodeGuru) Name() string { return CodeGuruName }
 
 // Permissions implements Reviewer. Associating a CodeCommit repository also
-// tags it codeguru-reviewer (the service role's access depends on that tag)
-// and, the first time, creates CodeGuru's service-linked role.
+// tags it codeguru-reviewer (the service role's access depends on that tag),
+// creates the EventBridge rule CodeGuru manages for the repository's pull
+// requests, and, the first time, CodeGuru's service-linked role (as AWS's
+// AmazonCodeGuruReviewerFullAccess policy grants them).
 func (c *CodeGuru) Permissions() (status, enable []string) {
 	return []string{"codeguru-reviewer:ListRepositoryAssociations"},
 		[]string{
@@ -60,6 +62,8 @@ func (c *CodeGuru) Permissions() (status, enable []string) {
 			"codeguru-reviewer:DescribeRepositoryAssociation",
 			"codeguru-reviewer:ListRepositoryAssociations",
 			"codecommit:TagResource",
+			"events:PutRule",
+			"events:PutTargets",
 			"iam:CreateServiceLinkedRole",
 		}
 }
