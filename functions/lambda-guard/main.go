@@ -25,7 +25,7 @@ func main() {
 		log := logging.FromEnv(os.Getenv)
 		log.Fatal().Err(err).Msg("lambda-guard cannot start")
 	}
-	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.LambdaRate))
+	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.InstanceRate()))
 	h := &guard.Handler{
 		Name:      "lambda-guard",
 		Evaluator: lambdaguard.New(client, d.Settings),

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -31,10 +30,6 @@ import (
 	"github.com/selfguard/selfguard/shared/sweep"
 )
 
-// EnvConcurrency is the worker's reserved concurrency: each instance takes
-// its share of the configured rate, so together they stay under it.
-const EnvConcurrency = "SELFGUARD_SWEEP_CONCURRENCY"
-
 func main() {
 	log := logging.FromEnv(os.Getenv)
 	h, err := handler(context.Background())
@@ -53,17 +48,11 @@ func handler(ctx context.Context) (*sweep.WorkerHandler, error) {
 	if cfg.LedgerTable == "" || cfg.TopicARN == "" {
 		return nil, fmt.Errorf("%s and %s must be set", settings.EnvLedgerTable, settings.EnvTopicARN)
 	}
-	workers := 1
-	if v := os.Getenv(EnvConcurrency); v != "" {
-		if workers, err = strconv.Atoi(v); err != nil || workers < 1 {
-			return nil, fmt.Errorf("%s: %q is not a positive whole number", EnvConcurrency, v)
-		}
-	}
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
-	lam := awslambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate/float64(workers)))
+	lam := awslambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.InstanceRate()))
 	cc := codecommit.NewFromConfig(awsCfg)
 	cg := codegurureviewer.NewFromConfig(awsCfg)
 	db := dynamodb.NewFromConfig(awsCfg)

@@ -24,6 +24,7 @@ const (
 	EnvApprovalPool         = "SELFGUARD_APPROVAL_POOL"
 	EnvProtectedBranches    = "SELFGUARD_PROTECTED_BRANCHES"
 	EnvLambdaRate           = "SELFGUARD_LAMBDA_RATE"
+	EnvConcurrency          = "SELFGUARD_CONCURRENCY"
 )
 
 // Settings is one guard's configuration.
@@ -50,8 +51,12 @@ type Settings struct {
 	RequiredApprovals int
 	ApprovalPool      []string
 	ProtectedBranches []string
-	// LambdaRate caps the guard's calls on Lambda's shared 15/s bucket.
+	// LambdaRate caps the guard's calls on Lambda's shared 15/s bucket,
+	// all its running instances together.
 	LambdaRate float64
+	// Concurrency is the function's reserved concurrency: how many
+	// instances share LambdaRate.
+	Concurrency int
 }
 
 // Defaults used where a variable is unset.
@@ -81,6 +86,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		ProtectedBranches:    List(getenv(EnvProtectedBranches)),
 		RequiredApprovals:    DefaultRequiredApprovals,
 		LambdaRate:           DefaultLambdaRate,
+		Concurrency:          1,
 	}
 	if s.ApprovalTemplate == "" {
 		s.ApprovalTemplate = DefaultApprovalTemplate
@@ -101,6 +107,13 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 			return Settings{}, fmt.Errorf("%s: %q is not a rate above 0 and at most 15 per second", EnvLambdaRate, v)
 		}
 		s.LambdaRate = r
+	}
+	if v := strings.TrimSpace(getenv(EnvConcurrency)); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return Settings{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000", EnvConcurrency, v)
+		}
+		s.Concurrency = n
 	}
 	for _, p := range append(append([]string{}, s.ExemptFunctions...), s.ExemptRepositories...) {
 		if _, err := path.Match(p, ""); err != nil {
@@ -168,4 +181,13 @@ func matchAny(patterns []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// InstanceRate is one running instance's share of LambdaRate, so that all
+// instances of the function together stay under it.
+func (s Settings) InstanceRate() float64 {
+	if s.Concurrency < 1 {
+		return s.LambdaRate
+	}
+	return s.LambdaRate / float64(s.Concurrency)
 }

@@ -68,3 +68,19 @@ func TestExemptionsAndGuardIdentity(t *testing.T) {
 		t.Error("guard identity must be an exact ARN match")
 	}
 }
+
+func TestInstancesShareTheRate(t *testing.T) {
+	s, err := FromEnv(env(map[string]string{EnvLambdaRate: "6", EnvConcurrency: "3"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.InstanceRate(); got != 2 {
+		t.Errorf("InstanceRate() = %v, want 2 (6/s shared by 3 instances)", got)
+	}
+	if _, err := FromEnv(env(map[string]string{EnvConcurrency: "0"})); err == nil {
+		t.Error("a concurrency of 0 was accepted")
+	}
+	if s, _ := FromEnv(env(nil)); s.InstanceRate() != DefaultLambdaRate {
+		t.Errorf("default InstanceRate() = %v, want the whole rate", s.InstanceRate())
+	}
+}
