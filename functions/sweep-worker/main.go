@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/alert"
 	"github.com/selfguard/selfguard/shared/codepolicy"
+	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/functionstate"
 	"github.com/selfguard/selfguard/shared/guard"
@@ -48,7 +48,7 @@ func handler(ctx context.Context) (*sweep.WorkerHandler, error) {
 	if cfg.LedgerTable == "" || cfg.TopicARN == "" {
 		return nil, fmt.Errorf("%s and %s must be set", settings.EnvLedgerTable, settings.EnvTopicARN)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := deps.AWSConfig(os.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/selfguard/selfguard/shared/alert"
+	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/ratelimit"
@@ -46,7 +46,7 @@ func handler(ctx context.Context) (*sweep.ListHandler, error) {
 	if queue == "" || cfg.LedgerTable == "" || cfg.TopicARN == "" {
 		return nil, fmt.Errorf("%s, %s and %s must be set", EnvQueueURL, settings.EnvLedgerTable, settings.EnvTopicARN)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := deps.AWSConfig(os.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("aws config: %w", err)
 	}
