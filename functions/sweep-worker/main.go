@@ -32,7 +32,7 @@ import (
 
 func main() {
 	log := logging.FromEnv(os.Getenv)
-	h, err := handler(context.Background())
+	h, err := handler()
 	if err != nil {
 		log.Fatal().Err(err).Msg("sweep-worker: configuration")
 	}
@@ -40,7 +40,7 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func handler(ctx context.Context) (*sweep.WorkerHandler, error) {
+func handler() (*sweep.WorkerHandler, error) {
 	cfg, err := settings.FromEnv(os.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 
@@ -29,7 +28,7 @@ const EnvQueueURL = "SELFGUARD_SWEEP_QUEUE_URL"
 
 func main() {
 	log := logging.FromEnv(os.Getenv)
-	h, err := handler(context.Background())
+	h, err := handler()
 	if err != nil {
 		log.Fatal().Err(err).Msg("sweep: configuration")
 	}
@@ -37,7 +36,7 @@ func main() {
 	lambda.Start(h.Handle)
 }
 
-func handler(ctx context.Context) (*sweep.ListHandler, error) {
+func handler() (*sweep.ListHandler, error) {
 	cfg, err := settings.FromEnv(os.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
