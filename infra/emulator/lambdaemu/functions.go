@@ -288,20 +288,30 @@ type codeLocation struct {
 	ResolvedImageUri string `json:",omitempty"`
 }
 
-func (s *Service) getFunction(rc *reqCtx) (int, any, *awsproto.Error) {
+// qualified resolves the function and qualifier (version or alias) a get
+// request names, and the configuration Lambda reports for them.
+func (s *Service) qualified(rc *reqCtx) (*function, *version, functionConfiguration, *awsproto.Error) {
 	f, q, err := s.lookup(rc, rc.labels["FunctionName"], rc.query.Get("Qualifier"))
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, functionConfiguration{}, err
 	}
 	v, a, err := s.resolve(f, q)
 	if err != nil {
-		return 0, nil, err
+		return nil, nil, functionConfiguration{}, err
 	}
 	arn := s.versionARN(f, v)
 	if a != nil {
 		arn = s.functionARN(f.Name) + ":" + a.Name
 	}
-	resp := map[string]any{"Configuration": s.configOut(f, v, arn, rc.now)}
+	return f, v, s.configOut(f, v, arn, rc.now), nil
+}
+
+func (s *Service) getFunction(rc *reqCtx) (int, any, *awsproto.Error) {
+	f, v, cfg, err := s.qualified(rc)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp := map[string]any{"Configuration": cfg}
 	if v.Config.Code.ImageURI != "" {
 		resp["Code"] = codeLocation{RepositoryType: "ECR", ImageUri: v.Config.Code.ImageURI, ResolvedImageUri: v.Config.Code.ImageURI}
 	} else {
@@ -317,19 +327,11 @@ func (s *Service) getFunction(rc *reqCtx) (int, any, *awsproto.Error) {
 }
 
 func (s *Service) getFunctionConfiguration(rc *reqCtx) (int, any, *awsproto.Error) {
-	f, q, err := s.lookup(rc, rc.labels["FunctionName"], rc.query.Get("Qualifier"))
+	_, _, cfg, err := s.qualified(rc)
 	if err != nil {
 		return 0, nil, err
 	}
-	v, a, err := s.resolve(f, q)
-	if err != nil {
-		return 0, nil, err
-	}
-	arn := s.versionARN(f, v)
-	if a != nil {
-		arn = s.functionARN(f.Name) + ":" + a.Name
-	}
-	return http.StatusOK, s.configOut(f, v, arn, rc.now), nil
+	return http.StatusOK, cfg, nil
 }
 
 func (s *Service) deleteFunction(rc *reqCtx) (int, any, *awsproto.Error) {
