@@ -421,15 +421,9 @@ func (s *Service) updateFunctionCode(rc *reqCtx) (int, any, *awsproto.Error) {
 	if err := rc.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	f, err := s.unqualified(rc)
+	f, err := s.writable(rc, in.RevisionId)
 	if err != nil {
 		return 0, nil, err
-	}
-	if err := s.busyError(f, rc.now); err != nil {
-		return 0, nil, err
-	}
-	if in.RevisionId != "" && in.RevisionId != f.Latest.RevisionID {
-		return 0, nil, revisionMismatch()
 	}
 	code, err := s.load(in.codeInput, f.Latest.Config.PackageType)
 	if err != nil {
@@ -473,15 +467,9 @@ func (s *Service) updateFunctionConfiguration(rc *reqCtx) (int, any, *awsproto.E
 	if err := rc.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	f, err := s.unqualified(rc)
+	f, err := s.writable(rc, in.RevisionId)
 	if err != nil {
 		return 0, nil, err
-	}
-	if err := s.busyError(f, rc.now); err != nil {
-		return 0, nil, err
-	}
-	if in.RevisionId != "" && in.RevisionId != f.Latest.RevisionID {
-		return 0, nil, revisionMismatch()
 	}
 	cfg := f.Latest.Config.clone()
 	if in.Layers != nil {
@@ -538,4 +526,21 @@ func (s *Service) publish(f *function, description string, now time.Time) *versi
 	f.Versions = append(f.Versions, v)
 	f.Latest.RevisionID = awsproto.NewID() // AWS gives $LATEST a new revision on publish too
 	return v
+}
+
+// writable returns the function a write to $LATEST names, once it is not
+// busy with an update (409) and, if the caller gave one, its RevisionId is
+// still $LATEST's (412).
+func (s *Service) writable(rc *reqCtx, revisionID string) (*function, *awsproto.Error) {
+	f, err := s.unqualified(rc)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.busyError(f, rc.now); err != nil {
+		return nil, err
+	}
+	if revisionID != "" && revisionID != f.Latest.RevisionID {
+		return nil, revisionMismatch()
+	}
+	return f, nil
 }

@@ -16,15 +16,9 @@ func (s *Service) publishVersion(rc *reqCtx) (int, any, *awsproto.Error) {
 	if err := rc.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	f, err := s.unqualified(rc)
+	f, err := s.writable(rc, in.RevisionId)
 	if err != nil {
 		return 0, nil, err
-	}
-	if err := s.busyError(f, rc.now); err != nil {
-		return 0, nil, err
-	}
-	if in.RevisionId != "" && in.RevisionId != f.Latest.RevisionID {
-		return 0, nil, revisionMismatch()
 	}
 	if in.CodeSha256 != "" && in.CodeSha256 != f.Latest.Config.Code.Sha256 {
 		return 0, nil, invalid("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again.",
