@@ -64,7 +64,7 @@ demo: tools
 # then infra/bench/perf end to end (RIE, moto, emulator, boto3 peer); about
 # 5 minutes. Not part of `make test`. The sweep has its own target below.
 bench: tools
-	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./infra/bench ./shared/codepolicy ./infra/eventpattern
+	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./infra/bench ./shared/lambdaguard/decide ./infra/eventpattern
 	$(GO) run ./infra/bench/perf
 
 # The sweep of a local account of 10,000 functions under Lambda's real

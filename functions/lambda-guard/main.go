@@ -12,9 +12,9 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfguard/selfguard/shared/deps"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/logging"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 )
 
@@ -26,7 +26,7 @@ func main() {
 		log.Fatal().Err(err).Msg("lambda-guard cannot start")
 	}
 	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.InstanceRate()))
-	h := &guard.Handler{
+	h := &pipeline.Handler{
 		Name:      "lambda-guard",
 		Evaluator: lambdaguard.New(client, d.Settings),
 		Settings:  d.Settings,

@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 
 	"github.com/selfguard/selfguard/shared/deps"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/logging"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/repoguard"
 )
 
@@ -24,7 +24,7 @@ func main() {
 		log := logging.FromEnv(os.Getenv)
 		log.Fatal().Err(err).Msg("repo-guard cannot start")
 	}
-	h := &guard.Handler{
+	h := &pipeline.Handler{
 		Name:      "repo-guard",
 		Evaluator: repoguard.New(codecommit.NewFromConfig(d.AWS), codegurureviewer.NewFromConfig(d.AWS), d.Settings),
 		Settings:  d.Settings,

@@ -16,14 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/selfguard/selfguard/shared/alert"
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/logging"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -60,10 +60,10 @@ func handler() (*sweep.WorkerHandler, error) {
 	rg := repoguard.New(cc, cg, cfg)
 	return &sweep.WorkerHandler{
 		Worker: sweep.Worker{
-			Aliases: lam, Decide: codepolicy.Decide, Details: lam, Settings: cfg,
+			Aliases: lam, Decide: decide.Decide, Details: lam, Settings: cfg,
 			Repositories: rg, LambdaActor: lg, RepositoryActor: rg,
-			RecheckFunction: func(ctx context.Context, s guard.Subject) (finding.Decision, error) {
-				d, _, err := lg.EvaluateFunction(ctx, s.Name, functionstate.ScopeFull)
+			RecheckFunction: func(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
+				d, _, err := lg.EvaluateFunction(ctx, s.Name, observe.ScopeFull)
 				return d, err
 			},
 			RecheckRepository: rg.Evaluate,

@@ -5,15 +5,15 @@ import (
 	"fmt"
 	"testing"
 
+	reposnap "github.com/selfguard/selfguard/shared/repoguard/snapshot"
+
 	"github.com/selfguard/selfguard/shared/cloudtrail"
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/repoguard"
-	"github.com/selfguard/selfguard/shared/repopolicy"
-	"github.com/selfguard/selfguard/shared/repostate"
-	"github.com/selfguard/selfguard/shared/reviewer"
+	repodecide "github.com/selfguard/selfguard/shared/repoguard/decide"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -36,8 +36,8 @@ var (
 		ActorARN: "arn:aws:iam::" + benchAccount + ":role/deployer"}
 )
 
-func signed(v string) functionstate.Code {
-	return functionstate.Code{Version: v, RevisionID: "rev-" + v, CodeSha256: "sha-" + v, PackageType: "Zip",
+func signed(v string) snapshot.Code {
+	return snapshot.Code{Version: v, RevisionID: "rev-" + v, CodeSha256: "sha-" + v, PackageType: "Zip",
 		SigningProfileVersionARN: trustedProfile + "/AbCdEf1234",
 		SigningJobARN:            "arn:aws:signer:" + benchRegion + ":" + benchAccount + ":/signing-jobs/job-" + v,
 		LastUpdateStatus:         "Successful", State: "Active"}
@@ -45,20 +45,20 @@ func signed(v string) functionstate.Code {
 
 // snapshotFor is what the guard's reads would return after each event: the
 // bad state the event announces, so the decision does its whole work.
-func snapshotFor(k Kind) functionstate.Snapshot {
-	s := functionstate.Snapshot{
+func snapshotFor(k Kind) snapshot.Snapshot {
+	s := snapshot.Snapshot{
 		Name: "pay", ARN: fnARN(benchTarget), Account: benchAccount, PackageType: "Zip",
 		Latest: signed("$LATEST"), LatestRead: true,
-		CSC:      &functionstate.CodeSigningConfig{ARN: cscARN, AllowedPublishers: []string{trustedProfile + "/AbCdEf1234"}, UntrustedArtifactOnDeployment: "Enforce"},
+		CSC:      &snapshot.CodeSigningConfig{ARN: cscARN, AllowedPublishers: []string{trustedProfile + "/AbCdEf1234"}, UntrustedArtifactOnDeployment: "Enforce"},
 		CSCRead:  true,
-		Versions: map[string]functionstate.Code{"1": signed("1"), "2": signed("2")},
+		Versions: map[string]snapshot.Code{"1": signed("1"), "2": signed("2")},
 	}
 	switch k {
 	case KindCodeUpdate:
 		s.Latest.SigningProfileVersionARN, s.Latest.SigningJobARN, s.Latest.CodeSha256 = "", "", "sha-backdoor"
 		s.VersionsListed = true
 	case KindAliasUpdate:
-		s.Aliases = []functionstate.Alias{{Name: "prod", ARN: s.ARN + ":prod", FunctionVersion: "$LATEST", RevisionID: "a1"}}
+		s.Aliases = []snapshot.Alias{{Name: "prod", ARN: s.ARN + ":prod", FunctionVersion: "$LATEST", RevisionID: "a1"}}
 		s.AliasesRead = true
 		s.Latest.SigningProfileVersionARN, s.Latest.SigningJobARN = "", ""
 		s.VersionsListed = true
@@ -68,11 +68,11 @@ func snapshotFor(k Kind) functionstate.Snapshot {
 	return s
 }
 
-func repoSnapshot() repostate.Snapshot {
-	return repostate.Snapshot{
+func repoSnapshot() reposnap.Snapshot {
+	return reposnap.Snapshot{
 		Name: "payments", ARN: "arn:aws:codecommit:" + benchRegion + ":" + benchAccount + ":payments", AccountID: benchAccount,
 		DefaultBranch: "main",
-		Reviews:       []reviewer.Status{{Reviewer: "codeguru", State: reviewer.StateNone}},
+		Reviews:       []reposnap.ReviewStatus{{Reviewer: "codeguru", State: reposnap.StateNone}},
 	}
 }
 
@@ -93,13 +93,13 @@ func decideEvent(k Kind, payload []byte, lg *lambdaguard.Guard, rg *repoguard.Gu
 		if err != nil || len(subs) != 1 {
 			return finding.Decision{}, fmt.Errorf("subjects %v: %w", subs, err)
 		}
-		return repopolicy.Decide(repoSnapshot(), benchSettings), nil
+		return repodecide.Decide(repoSnapshot(), benchSettings), nil
 	}
 	subs, err := lg.Subjects(ctx, rec)
 	if err != nil || len(subs) != 1 {
 		return finding.Decision{}, fmt.Errorf("subjects %v: %w", subs, err)
 	}
-	return codepolicy.Decide(snapshotFor(k), benchSettings), nil
+	return decide.Decide(snapshotFor(k), benchSettings), nil
 }
 
 // TestDecisionPlansAnAction holds the benchmark to the real path: every

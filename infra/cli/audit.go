@@ -21,9 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/report"
@@ -157,7 +157,7 @@ func audit(ctx context.Context, o auditOptions, cfg settings.Settings, prog *pro
 			l.Repositories = cc
 		}
 		// No actors: audit cannot act whatever happens to the mode.
-		w := &sweep.Worker{Aliases: lam, Decide: codepolicy.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col}
+		w := &sweep.Worker{Aliases: lam, Decide: decide.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col}
 		prog.region(awsCfg.Region)
 		st, err := sweep.RunLocal(ctx, l, w, o.workers, "audit-"+rep.GeneratedAt.Format("20060102T150405Z"))
 		prog.done()
@@ -206,7 +206,7 @@ func (c *collector) Result(_ context.Context, r sweep.Result) error {
 	defer c.mu.Unlock()
 	for _, f := range r.Decision.Findings {
 		if c.account == "" {
-			c.account = functionstate.ARNAccount(f.ARN)
+			c.account = snapshot.ARNAccount(f.ARN)
 		}
 		it := report.Item{Region: c.region, Finding: f}
 		for _, a := range r.Decision.Actions {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -34,9 +34,9 @@ type evaluation struct {
 	} `json:"event"`
 	Guard string `json:"guard,omitempty"`
 	// Ignored says why the guard would not judge this event at all.
-	Ignored  string                  `json:"ignored,omitempty"`
-	Mode     finding.Mode            `json:"mode"`
-	Subjects []guard.SubjectDecision `json:"subjects"`
+	Ignored  string                     `json:"ignored,omitempty"`
+	Mode     finding.Mode               `json:"mode"`
+	Subjects []pipeline.SubjectDecision `json:"subjects"`
 }
 
 func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -71,7 +71,7 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	out.Event.Actor, out.Event.ActorARN = rec.UserIdentity.Actor(), rec.UserIdentity.ARN
 	out.Event.Operation = string(rec.Operation())
 	out.Mode = cfg.Mode
-	out.Subjects = []guard.SubjectDecision{}
+	out.Subjects = []pipeline.SubjectDecision{}
 	ev, name, err := evaluatorFor(ctx, rec, cfg, *region, *profile)
 	if err != nil {
 		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
@@ -79,9 +79,9 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	out.Guard = name
 	if ev != nil {
-		out.Ignored = guard.IgnoreReason(cfg, rec)
+		out.Ignored = pipeline.IgnoreReason(cfg, rec)
 		if out.Ignored == "" {
-			if out.Subjects, err = guard.Evaluate(ctx, ev, rec); err != nil {
+			if out.Subjects, err = pipeline.Evaluate(ctx, ev, rec); err != nil {
 				fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
 				return ExitError
 			}
@@ -100,7 +100,7 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 // evaluatorFor returns the guard that watches the record's service, with
 // clients that refuse any write.
-func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Settings, region, profile string) (guard.Evaluator, string, error) {
+func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Settings, region, profile string) (pipeline.Evaluator, string, error) {
 	var opts []func(*config.LoadOptions) error
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))

@@ -1,8 +1,8 @@
 // Package lambdaguard is the Lambda guard: the guard.Evaluator that maps
 // CloudTrail records of Lambda writes to the functions they touch, reads
-// each function's current state (package functionstate), decides on it
-// (package codepolicy) and, in enforce mode, carries out the planned actions
-// (package remediate).
+// each function's current state (package observe), decides on it
+// (package decide) and, in enforce mode, carries out the planned actions
+// (package act).
 //
 // Acting re-checks before it writes: every write carries the RevisionId of
 // the state the decision saw, and when Lambda answers that the function

@@ -19,10 +19,10 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/shared/cloudtrail"
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -161,21 +161,23 @@ func (b *bed) version(t *testing.T, fn, v string) *types.FunctionConfiguration {
 
 // evaluateAndAct runs the guard on a subject and carries out every planned
 // action, as the pipeline does in enforce mode.
-func (b *bed) evaluateAndAct(t *testing.T, s guard.Subject) (finding.Decision, []guard.Outcome) {
+func (b *bed) evaluateAndAct(t *testing.T, s pipeline.Subject) (finding.Decision, []pipeline.Outcome) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := b.guard.Evaluate(ctx, s)
 	if err != nil {
 		t.Fatalf("evaluate %+v: %v", s, err)
 	}
-	var outs []guard.Outcome
+	var outs []pipeline.Outcome
 	for _, a := range d.Actions {
 		outs = append(outs, b.guard.Act(ctx, s, a))
 	}
 	return d, outs
 }
 
-func fn(name string) guard.Subject { return guard.Subject{Type: finding.ResourceFunction, Name: name} }
+func fn(name string) pipeline.Subject {
+	return pipeline.Subject{Type: finding.ResourceFunction, Name: name}
+}
 
 func kinds(d finding.Decision) []finding.ActionKind {
 	var out []finding.ActionKind
@@ -214,7 +216,7 @@ func TestRestoreToTheLastSignedVersion(t *testing.T) {
 	b := newBed(t)
 	v2 := b.version(t, "pay", "2")
 	d, outs := b.evaluateAndAct(t, fn("pay"))
-	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionRestoreCode {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionRestoreCode {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 	cfg := b.latest(t, "pay").Configuration
@@ -228,7 +230,7 @@ func TestRestoreToTheLastSignedVersion(t *testing.T) {
 func TestContainWhenNoTrustedVersion(t *testing.T) {
 	b := newBed(t)
 	d, outs := b.evaluateAndAct(t, fn("orphan"))
-	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionContain {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionContain {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 	if got := b.latest(t, "orphan").Concurrency; got == nil || aws.ToInt32(got.ReservedConcurrentExecutions) != 0 {
@@ -244,10 +246,10 @@ func TestExpiredSignatureEndsInContainment(t *testing.T) {
 	b := newBed(t)
 	b.srv.Env.Clock.Advance(2 * time.Hour) // version 1's signature has expired
 	d, outs := b.evaluateAndAct(t, fn("stale"))
-	if len(outs) != 1 || outs[0].Action.Kind != codepolicy.ActionRestoreCode {
+	if len(outs) != 1 || outs[0].Action.Kind != decide.ActionRestoreCode {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
-	if outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionContain {
+	if outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionContain {
 		t.Fatalf("outcome %+v, want a restore ending in containment", outs[0])
 	}
 	if !strings.Contains(outs[0].Message, "restoring version 1 failed") {
@@ -272,8 +274,8 @@ func TestMonitorModeChangesNothing(t *testing.T) {
 
 func TestWeightedAliasMovedBack(t *testing.T) {
 	b := newBed(t)
-	d, outs := b.evaluateAndAct(t, guard.Subject{Type: finding.ResourceAlias, Name: "web", Qualifier: "live"})
-	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone {
+	d, outs := b.evaluateAndAct(t, pipeline.Subject{Type: finding.ResourceAlias, Name: "web", Qualifier: "live"})
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone {
 		t.Fatalf("decision %v %+v, outcomes %+v", kinds(d), d.Findings, outs)
 	}
 	a, err := b.as(emulator.ActorAdmin).GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String("web"), Name: aws.String("live")})
@@ -288,8 +290,8 @@ func TestWeightedAliasMovedBack(t *testing.T) {
 
 func TestAliasOnLatestMovedToNewestTrustedVersion(t *testing.T) {
 	b := newBed(t)
-	_, outs := b.evaluateAndAct(t, guard.Subject{Type: finding.ResourceAlias, Name: "canary", Qualifier: "live"})
-	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone {
+	_, outs := b.evaluateAndAct(t, pipeline.Subject{Type: finding.ResourceAlias, Name: "canary", Qualifier: "live"})
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone {
 		t.Fatalf("outcomes %+v", outs)
 	}
 	a, err := b.as(emulator.ActorAdmin).GetAlias(context.Background(), &lambda.GetAliasInput{FunctionName: aws.String("canary"), Name: aws.String("live")})
@@ -301,7 +303,7 @@ func TestAliasOnLatestMovedToNewestTrustedVersion(t *testing.T) {
 func TestCodeSigningConfigAttached(t *testing.T) {
 	b := newBed(t)
 	d, outs := b.evaluateAndAct(t, fn("nocsc"))
-	if len(outs) == 0 || outs[0].Action.Kind != codepolicy.ActionAttachCSC || outs[0].Status != guard.OutcomeDone {
+	if len(outs) == 0 || outs[0].Action.Kind != decide.ActionAttachCSC || outs[0].Status != pipeline.OutcomeDone {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 	got, err := b.as(emulator.ActorAdmin).GetFunctionCodeSigningConfig(context.Background(),
@@ -324,7 +326,7 @@ func TestUntrustedLayerReplacedByTheTrustedVersionsLayers(t *testing.T) {
 		t.Fatalf("attacker adds a layer: %v", err)
 	}
 	d, outs := b.evaluateAndAct(t, fn("lay"))
-	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone || outs[0].Taken.Kind != codepolicy.ActionRestoreLayers {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionRestoreLayers {
 		t.Fatalf("decision %v %+v, outcomes %+v", kinds(d), d.Findings, outs)
 	}
 	ls := b.latest(t, "lay").Configuration.Layers
@@ -349,7 +351,7 @@ func TestARacingSignedDeployIsNeverClobbered(t *testing.T) {
 		t.Fatalf("CI deploy: %v", err)
 	}
 	o := b.guard.Act(ctx, fn("pay"), d.Actions[0])
-	if o.Status != guard.OutcomeNotNeeded {
+	if o.Status != pipeline.OutcomeNotNeeded {
 		t.Fatalf("outcome %+v, want not-needed", o)
 	}
 	if got := aws.ToString(b.latest(t, "pay").Configuration.CodeSha256); got != sha(zip) {
@@ -367,7 +369,7 @@ func TestARacingUnsignedDeployIsRevertedOnce(t *testing.T) {
 	}
 	var restore finding.Action
 	for _, a := range d.Actions {
-		if a.Kind == codepolicy.ActionRestoreCode {
+		if a.Kind == decide.ActionRestoreCode {
 			restore = a
 		}
 	}
@@ -376,7 +378,7 @@ func TestARacingUnsignedDeployIsRevertedOnce(t *testing.T) {
 		t.Fatalf("attacker deploy: %v", err)
 	}
 	o := b.guard.Act(ctx, fn("pay"), restore)
-	if o.Status != guard.OutcomeDone || o.Taken == nil || o.Taken.Kind != codepolicy.ActionRestoreCode {
+	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionRestoreCode {
 		t.Fatalf("outcome %+v, want the restore redone on the fresh revision", o)
 	}
 	if got, want := aws.ToString(b.latest(t, "pay").Configuration.CodeSha256), aws.ToString(b.version(t, "pay", "2").CodeSha256); got != want {
@@ -394,10 +396,10 @@ func TestADeletedFunctionNeedsNothing(t *testing.T) {
 	if _, err := b.as(emulator.ActorAdmin).DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String("pay")}); err != nil {
 		t.Fatal(err)
 	}
-	if o := b.guard.Act(ctx, fn("pay"), d.Actions[0]); o.Status != guard.OutcomeNotNeeded || o.Err != nil {
+	if o := b.guard.Act(ctx, fn("pay"), d.Actions[0]); o.Status != pipeline.OutcomeNotNeeded || o.Err != nil {
 		t.Errorf("act on a deleted function: %+v", o)
 	}
-	for _, s := range []guard.Subject{fn("pay"), {Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}} {
+	for _, s := range []pipeline.Subject{fn("pay"), {Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}} {
 		d, err := b.guard.Evaluate(ctx, s)
 		if err != nil || len(d.Findings)+len(d.Actions) != 0 {
 			t.Errorf("evaluate deleted %+v: %+v, %v", s, d, err)
@@ -419,7 +421,7 @@ func TestExemptFunctionIsNotEvenRead(t *testing.T) {
 
 func TestCodeSigningConfigSubjectCoversItsFunctions(t *testing.T) {
 	b := newBed(t)
-	d, err := b.guard.Evaluate(context.Background(), guard.Subject{Type: finding.ResourceCodeSigningConfig, Name: cscARN})
+	d, err := b.guard.Evaluate(context.Background(), pipeline.Subject{Type: finding.ResourceCodeSigningConfig, Name: cscARN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +444,7 @@ func TestWeakenedConfiguredCSCIsJudgedOnItsOwnEvent(t *testing.T) {
 	rules := func(d finding.Decision) map[string]bool {
 		out := map[string]bool{}
 		for _, f := range d.Findings {
-			if f.Rule == codepolicy.RuleCSCWarnOnly {
+			if f.Rule == decide.RuleCSCWarnOnly {
 				out[f.Resource] = true
 			}
 		}
@@ -456,7 +458,7 @@ func TestWeakenedConfiguredCSCIsJudgedOnItsOwnEvent(t *testing.T) {
 	if got := rules(code); len(got) != 0 {
 		t.Errorf("code event on web flagged the configured CSC (%v): its policy should not have been read", got)
 	}
-	csc, err := b.guard.Evaluate(ctx, guard.Subject{Type: finding.ResourceCodeSigningConfig, Name: cscARN})
+	csc, err := b.guard.Evaluate(ctx, pipeline.Subject{Type: finding.ResourceCodeSigningConfig, Name: cscARN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,17 +468,17 @@ func TestWeakenedConfiguredCSCIsJudgedOnItsOwnEvent(t *testing.T) {
 }
 
 // TestEventCostsOnTheQuotaBuckets checks, against the emulator, the read
-// costs functionstate documents for a healthy function.
+// costs package observe documents for a healthy function.
 func TestEventCostsOnTheQuotaBuckets(t *testing.T) {
 	cases := []struct {
 		name                string
-		subject             guard.Subject
+		subject             pipeline.Subject
 		configured          string
 		getFunction, shared int64
 	}{
 		{"code event, the configured CSC attached", fn("web"), cscARN, 1, 1},
 		{"code event, a CSC other than the configured one", fn("web"), "", 1, 2},
-		{"weighted alias event on trusted versions", guard.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, cscARN, 1, 1},
+		{"weighted alias event on trusted versions", pipeline.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, cscARN, 1, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -499,7 +501,7 @@ func TestThrottlingBurstsAreAbsorbed(t *testing.T) {
 	b.srv.Env.Faults.Set([]awsproto.Fault{{Service: "lambda", Operation: "GetFunctionCodeSigningConfig",
 		ErrorRate: 1, Status: 429, Code: "TooManyRequestsException", Count: 2}})
 	d, outs := b.evaluateAndAct(t, fn("pay"))
-	if len(outs) != 1 || outs[0].Status != guard.OutcomeDone {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 }
@@ -537,7 +539,7 @@ func TestDecidesOnTheResultOfAnUpdateStillInProgress(t *testing.T) {
 	before := len(b.srv.Env.Trail.Since(0))
 	_, outs := b.evaluateAndAct(t, fn("pay"))
 	for _, o := range outs {
-		if o.Status != guard.OutcomeDone {
+		if o.Status != pipeline.OutcomeDone {
 			t.Errorf("outcome %+v, want done", o)
 		}
 	}

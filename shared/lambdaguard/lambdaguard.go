@@ -11,11 +11,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/rs/zerolog"
 
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
-	"github.com/selfguard/selfguard/shared/guard"
-	"github.com/selfguard/selfguard/shared/remediate"
+	"github.com/selfguard/selfguard/shared/lambdaguard/act"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -25,8 +26,8 @@ var ErrMonitorMode = errors.New("monitor mode: actions are not taken")
 
 // API is the part of the Lambda client the guard uses.
 type API interface {
-	functionstate.API
-	remediate.API
+	observe.API
+	act.API
 	ListFunctionsByCodeSigningConfig(ctx context.Context, in *lambda.ListFunctionsByCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.ListFunctionsByCodeSigningConfigOutput, error)
 }
 
@@ -37,21 +38,21 @@ var SubjectReads = []string{"lambda:ListFunctionsByCodeSigningConfig"}
 // Guard is the Lambda guard.
 type Guard struct {
 	API        API
-	Reader     *functionstate.Reader
-	Remediator *remediate.Remediator
+	Reader     *observe.Reader
+	Remediator *act.Remediator
 	Settings   settings.Settings
 	// SettleTimeout bounds the wait for an update in progress before the
 	// guard reads again after a conflict; 30 s if zero.
 	SettleTimeout time.Duration
 }
 
-var _ guard.Evaluator = (*Guard)(nil)
+var _ pipeline.Evaluator = (*Guard)(nil)
 
 // New returns a guard that reads and acts through api.
 func New(api API, cfg settings.Settings) *Guard {
-	r := functionstate.NewReader(api)
+	r := observe.NewReader(api)
 	r.ConfiguredCSC = cfg.CodeSigningConfigARN
-	return &Guard{API: api, Reader: r, Remediator: remediate.New(api, cfg), Settings: cfg}
+	return &Guard{API: api, Reader: r, Remediator: act.New(api, cfg), Settings: cfg}
 }
 
 // Permissions returns every IAM action the guard needs: reads, subject
@@ -67,11 +68,11 @@ func Permissions() []string {
 			}
 		}
 	}
-	add(functionstate.Permissions)
+	add(observe.Permissions)
 	add(SubjectReads)
-	for _, k := range []finding.ActionKind{codepolicy.ActionAttachCSC, codepolicy.ActionRestoreCode,
-		codepolicy.ActionRestoreLayers, codepolicy.ActionMoveAlias, codepolicy.ActionContain} {
-		add(remediate.Permissions[k])
+	for _, k := range []finding.ActionKind{decide.ActionAttachCSC, decide.ActionRestoreCode,
+		decide.ActionRestoreLayers, decide.ActionMoveAlias, decide.ActionContain} {
+		add(act.Permissions[k])
 	}
 	return out
 }
@@ -79,19 +80,19 @@ func Permissions() []string {
 // scopeOf says what a subject needs read. A code signing config subject
 // (UpdateCodeSigningConfig) reads each of its functions with the config's
 // policy, even the configured config's, which code events leave unread.
-func scopeOf(s guard.Subject) functionstate.Scope {
+func scopeOf(s pipeline.Subject) observe.Scope {
 	switch {
 	case s.Type == finding.ResourceAlias && s.Qualifier != "":
-		return functionstate.ScopeAlias(s.Qualifier)
+		return observe.ScopeAlias(s.Qualifier)
 	case s.Type == finding.ResourceCodeSigningConfig:
-		return functionstate.ScopeCodeSigningConfig
+		return observe.ScopeCodeSigningConfig
 	}
-	return functionstate.ScopeCode
+	return observe.ScopeCode
 }
 
-// Evaluate implements guard.Evaluator. A code signing config subject is
+// Evaluate implements pipeline.Evaluator. A code signing config subject is
 // judged through every function that uses it.
-func (g *Guard) Evaluate(ctx context.Context, s guard.Subject) (finding.Decision, error) {
+func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
 	if s.Type == finding.ResourceCodeSigningConfig {
 		return g.evaluateCSC(ctx, s.Name)
 	}
@@ -101,15 +102,15 @@ func (g *Guard) Evaluate(ctx context.Context, s guard.Subject) (finding.Decision
 
 // EvaluateFunction reads one function in a scope and decides. A function
 // that is exempt or gone gives an empty decision; an exempt one is not read.
-func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope functionstate.Scope) (finding.Decision, functionstate.Snapshot, error) {
-	name = functionstate.FunctionName(name)
+func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe.Scope) (finding.Decision, snapshot.Snapshot, error) {
+	name = snapshot.FunctionName(name)
 	log := zerolog.Ctx(ctx)
 	if g.Settings.FunctionExempt(name) {
 		log.Info().Str("resource", name).Msg("function is exempt; skipped")
-		return finding.Decision{}, functionstate.Snapshot{Name: name}, nil
+		return finding.Decision{}, snapshot.Snapshot{Name: name}, nil
 	}
 	snap, err := g.Reader.Read(ctx, name, scope)
-	if errors.Is(err, functionstate.ErrNotFound) {
+	if errors.Is(err, snapshot.ErrNotFound) {
 		log.Info().Str("resource", name).Msg("function no longer exists; nothing to do")
 		return finding.Decision{}, snap, nil
 	}
@@ -122,21 +123,21 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope functio
 		// it now would only meet a 409 or a 412 and cost a second decision).
 		g.settle(ctx, name)
 		if snap, err = g.Reader.Read(ctx, name, scope); err != nil {
-			if errors.Is(err, functionstate.ErrNotFound) {
+			if errors.Is(err, snapshot.ErrNotFound) {
 				return finding.Decision{}, snap, nil
 			}
 			return finding.Decision{}, snap, fmt.Errorf("observe function %s: %w", name, err)
 		}
 	}
-	if codepolicy.NeedsVersions(snap, g.Settings) {
+	if decide.NeedsVersions(snap, g.Settings) {
 		if err := g.Reader.ReadVersions(ctx, &snap); err != nil {
-			if errors.Is(err, functionstate.ErrNotFound) {
+			if errors.Is(err, snapshot.ErrNotFound) {
 				return finding.Decision{}, snap, nil
 			}
 			return finding.Decision{}, snap, fmt.Errorf("observe versions of %s: %w", name, err)
 		}
 	}
-	return codepolicy.Decide(snap, g.Settings), snap, nil
+	return decide.Decide(snap, g.Settings), snap, nil
 }
 
 func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, error) {
@@ -150,7 +151,7 @@ func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, 
 			return all, fmt.Errorf("list functions of code signing config %s: %w", arn, err)
 		}
 		for _, fa := range page.FunctionArns {
-			d, _, err := g.EvaluateFunction(ctx, fa, functionstate.ScopeCodeSigningConfig)
+			d, _, err := g.EvaluateFunction(ctx, fa, observe.ScopeCodeSigningConfig)
 			if err != nil {
 				return all, err
 			}
@@ -161,41 +162,41 @@ func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, 
 	return all, nil
 }
 
-// Act implements guard.Evaluator. The action is carried out with the
+// Act implements pipeline.Evaluator. The action is carried out with the
 // revisions it was planned on; if the function changed meanwhile, the guard
 // reads and decides once more and carries out the fresh decision's action
 // of the same kind, if any.
-func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guard.Outcome {
+func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome {
 	if g.Settings.Mode != finding.ModeEnforce {
-		return guard.Outcome{Action: a, Status: guard.OutcomeFailed, Err: ErrMonitorMode, Message: ErrMonitorMode.Error()}
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: ErrMonitorMode, Message: ErrMonitorMode.Error()}
 	}
 	o := g.Remediator.Do(ctx, a)
-	if !errors.Is(o.Err, remediate.ErrConflict) {
+	if !errors.Is(o.Err, act.ErrConflict) {
 		return o
 	}
-	fn := a.Params[codepolicy.ParamFunction]
+	fn := a.Params[decide.ParamFunction]
 	if fn == "" {
-		fn = functionstate.FunctionName(s.Name)
+		fn = snapshot.FunctionName(s.Name)
 	}
 	log := zerolog.Ctx(ctx).With().Str("resource", fn).Str("action", string(a.Kind)).Logger()
 	log.Info().Err(o.Err).Msg("function changed since it was read; reading again")
 	g.settle(ctx, fn)
 	scope := scopeOf(s)
-	if a.Kind == codepolicy.ActionMoveAlias {
-		scope = functionstate.ScopeAlias(a.Params[codepolicy.ParamAlias])
+	if a.Kind == decide.ActionMoveAlias {
+		scope = observe.ScopeAlias(a.Params[decide.ParamAlias])
 	}
 	d, _, err := g.EvaluateFunction(ctx, fn, scope)
 	if err != nil {
-		return guard.Outcome{Action: a, Status: guard.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
 	}
 	fresh, ok := same(d, a)
 	if !ok {
-		return guard.Outcome{Action: a, Status: guard.OutcomeNotNeeded,
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded,
 			Message: fn + " changed meanwhile and no longer needs " + string(a.Kind)}
 	}
 	o = g.Remediator.Do(ctx, fresh)
 	o.Action = a
-	if errors.Is(o.Err, remediate.ErrConflict) {
+	if errors.Is(o.Err, act.ErrConflict) {
 		o.Message = fn + " changed again while being repaired; left alone until the next event or sweep"
 	}
 	return o

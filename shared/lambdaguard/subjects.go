@@ -6,8 +6,8 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
-	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
 // request holds the request parameters of the Lambda records the guard
@@ -26,11 +26,11 @@ type response struct {
 	FunctionArn  string `json:"functionArn"`
 }
 
-// Subjects implements guard.Evaluator. Records of other sources or of
+// Subjects implements pipeline.Evaluator. Records of other sources or of
 // operations the guard does not judge give no subject. An
 // UpdateCodeSigningConfig record gives the code signing config itself: its
 // functions are found when it is evaluated, which needs a context.
-func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]guard.Subject, error) {
+func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.Subject, error) {
 	if rec.EventSource != cloudtrail.SourceLambda {
 		return nil, nil
 	}
@@ -51,7 +51,7 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]guard.Subj
 		if req.CodeSigningConfigArn == "" {
 			return nil, fmt.Errorf("%s: no codeSigningConfigArn in the request", op)
 		}
-		return []guard.Subject{{Type: finding.ResourceCodeSigningConfig, Name: req.CodeSigningConfigArn}}, nil
+		return []pipeline.Subject{{Type: finding.ResourceCodeSigningConfig, Name: req.CodeSigningConfigArn}}, nil
 	}
 	ref := req.FunctionName
 	if ref == "" {
@@ -64,7 +64,7 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]guard.Subj
 	if ref == "" {
 		return nil, fmt.Errorf("%s: no functionName in the record", op)
 	}
-	name, qualifier := functionstate.SplitFunction(ref)
+	name, qualifier := snapshot.SplitFunction(ref)
 	if req.Qualifier != "" {
 		qualifier = req.Qualifier
 	}
@@ -72,7 +72,7 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]guard.Subj
 		if req.Name == "" {
 			return nil, fmt.Errorf("%s: no alias name in the request", op)
 		}
-		return []guard.Subject{{Type: finding.ResourceAlias, Name: name, Qualifier: req.Name}}, nil
+		return []pipeline.Subject{{Type: finding.ResourceAlias, Name: name, Qualifier: req.Name}}, nil
 	}
-	return []guard.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: qualifier}}, nil
+	return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: qualifier}}, nil
 }

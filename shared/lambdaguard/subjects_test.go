@@ -8,7 +8,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
 // testdata is the shared test data beside the checkout.
@@ -33,12 +33,12 @@ func readRecord(t *testing.T, file string) cloudtrail.Record {
 func TestSubjectsOfRealRecords(t *testing.T) {
 	cases := []struct {
 		file string
-		want []guard.Subject
+		want []pipeline.Subject
 	}{
 		{"lambda-UpdateFunctionCode20150331v2.stratus-red-team.record.json",
-			[]guard.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-olc-func-vayhjqkdav"}}},
+			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-olc-func-vayhjqkdav"}}},
 		{"lambda-UpdateFunctionConfiguration20150331v2.stratus-red-team.record.json",
-			[]guard.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-lambda-layer-simpleLambda"}}},
+			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-lambda-layer-simpleLambda"}}},
 		{"lambda-AddPermission20150331v2.stratus-red-team.record.json", nil},
 		{"lambda-DeleteFunction.aws-docs.record.json", nil},
 		{"codecommit-CreateRepository.aws-docs.record.json", nil},
@@ -62,13 +62,13 @@ func TestSubjectsOfWrittenRecords(t *testing.T) {
 	rec := func(name, params string) cloudtrail.Record {
 		return cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: name, RequestParameters: []byte(params)}
 	}
-	fn := func(name, q string) []guard.Subject {
-		return []guard.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: q}}
+	fn := func(name, q string) []pipeline.Subject {
+		return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: q}}
 	}
 	cases := []struct {
 		name string
 		rec  cloudtrail.Record
-		want []guard.Subject
+		want []pipeline.Subject
 	}{
 		{"CreateFunction by name", rec("CreateFunction20150331", `{"functionName":"pay","runtime":"provided.al2023"}`), fn("pay", "")},
 		{"old UpdateFunctionCode suffix", rec("UpdateFunctionCode20150331", `{"functionName":"pay"}`), fn("pay", "")},
@@ -78,11 +78,11 @@ func TestSubjectsOfWrittenRecords(t *testing.T) {
 		{"CSC attached", rec("PutFunctionCodeSigningConfig", `{"functionName":"pay","codeSigningConfigArn":"arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"}`), fn("pay", "")},
 		{"CSC detached", rec("DeleteFunctionCodeSigningConfig", `{"functionName":"`+arn+`"}`), fn("pay", "")},
 		{"alias created", rec("CreateAlias20150331", `{"functionName":"pay","name":"prod","functionVersion":"$LATEST"}`),
-			[]guard.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}}},
+			[]pipeline.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}}},
 		{"alias moved, by ARN", rec("UpdateAlias20150331", `{"functionName":"`+arn+`","name":"prod","routingConfig":{"additionalVersionWeights":{"7":0.1}}}`),
-			[]guard.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}}},
+			[]pipeline.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}}},
 		{"CSC weakened", rec("UpdateCodeSigningConfig", `{"codeSigningConfigArn":"arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1","codeSigningPolicies":{"untrustedArtifactOnDeployment":"Warn"}}`),
-			[]guard.Subject{{Type: finding.ResourceCodeSigningConfig, Name: "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"}}},
+			[]pipeline.Subject{{Type: finding.ResourceCodeSigningConfig, Name: "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"}}},
 		{"layer published: nothing to judge yet", rec("PublishLayerVersion20181031", `{"layerName":"shared"}`), nil},
 		{"concurrency is not this guard's business", rec("PutFunctionConcurrency20171031", `{"functionName":"pay"}`), nil},
 		{"other sources are ignored", cloudtrail.Record{EventSource: cloudtrail.SourceCodeCommit, EventName: "UpdateFunctionCode"}, nil},
@@ -115,7 +115,7 @@ func TestSubjectsRejectsRecordsWithoutAFunction(t *testing.T) {
 	}
 }
 
-func assertSubjects(t *testing.T, got, want []guard.Subject) {
+func assertSubjects(t *testing.T, got, want []pipeline.Subject) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("subjects = %+v, want %+v", got, want)

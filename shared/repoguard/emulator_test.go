@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfguard/selfguard/shared/repoguard/observe"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
@@ -17,10 +19,9 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
-	"github.com/selfguard/selfguard/shared/repopolicy"
-	"github.com/selfguard/selfguard/shared/repostate"
-	"github.com/selfguard/selfguard/shared/reviewer"
+	"github.com/selfguard/selfguard/shared/pipeline"
+	"github.com/selfguard/selfguard/shared/repoguard/decide"
+	"github.com/selfguard/selfguard/shared/repoguard/reviewer"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -97,9 +98,9 @@ func (tb *testbed) evaluate(t *testing.T, repo string) finding.Decision {
 	return d
 }
 
-func (tb *testbed) actAll(t *testing.T, repo string, d finding.Decision) map[finding.ActionKind]guard.Outcome {
+func (tb *testbed) actAll(t *testing.T, repo string, d finding.Decision) map[finding.ActionKind]pipeline.Outcome {
 	t.Helper()
-	out := map[finding.ActionKind]guard.Outcome{}
+	out := map[finding.ActionKind]pipeline.Outcome{}
 	for _, a := range d.Actions {
 		out[a.Kind] = tb.g.Act(context.Background(), subject(repo), a)
 	}
@@ -120,20 +121,20 @@ func TestEnforceOnARepositoryWithoutReview(t *testing.T) {
 	tests := []struct {
 		name         string
 		closedToNew  bool
-		wantReview   guard.OutcomeStatus
+		wantReview   pipeline.OutcomeStatus
 		wantMessage  []string
 		wantAfter    map[finding.RuleID]finding.Severity
 		wantCodeGuru cgtypes.RepositoryAssociationState
 	}{
 		{
 			name:        "while CodeGuru refuses new associations the template is added and the refusal names the replacements",
-			closedToNew: true, wantReview: guard.OutcomeRefused,
+			closedToNew: true, wantReview: pipeline.OutcomeRefused,
 			wantMessage: []string{"Amazon Inspector", "Amazon Q Developer", "AccessDeniedException"},
-			wantAfter:   map[finding.RuleID]finding.Severity{repopolicy.RuleNoAutomatedReview: finding.SeverityMedium},
+			wantAfter:   map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityMedium},
 		},
 		{
 			name:        "where CodeGuru accepts the association the repository ends fully guarded",
-			closedToNew: false, wantReview: guard.OutcomeDone,
+			closedToNew: false, wantReview: pipeline.OutcomeDone,
 			wantMessage:  []string{"now reviews"},
 			wantAfter:    map[finding.RuleID]finding.Severity{},
 			wantCodeGuru: cgtypes.RepositoryAssociationStateAssociated,
@@ -146,14 +147,14 @@ func TestEnforceOnARepositoryWithoutReview(t *testing.T) {
 				CodeGuruClosedToNew: closed(tt.closedToNew), AssociationDelay: "0s",
 			})
 			d := tb.evaluate(t, "payments")
-			if got := rules(d); got[repopolicy.RuleNoApprovalRule] != finding.SeverityHigh || got[repopolicy.RuleNoAutomatedReview] != finding.SeverityMedium {
+			if got := rules(d); got[decide.RuleNoApprovalRule] != finding.SeverityHigh || got[decide.RuleNoAutomatedReview] != finding.SeverityMedium {
 				t.Fatalf("findings before = %v", got)
 			}
 			outs := tb.actAll(t, "payments", d)
-			if o := outs[repopolicy.ActionAssociateTemplate]; o.Status != guard.OutcomeDone || !strings.Contains(o.Message, "created") {
+			if o := outs[decide.ActionAssociateTemplate]; o.Status != pipeline.OutcomeDone || !strings.Contains(o.Message, "created") {
 				t.Errorf("associate template: %s %q %v", o.Status, o.Message, o.Err)
 			}
-			o := outs[repopolicy.ActionEnableReview]
+			o := outs[decide.ActionEnableReview]
 			if o.Status != tt.wantReview {
 				t.Errorf("enable review: %s %q %v, want %s", o.Status, o.Message, o.Err, tt.wantReview)
 			}
@@ -164,14 +165,14 @@ func TestEnforceOnARepositoryWithoutReview(t *testing.T) {
 			}
 
 			// The template is real: the configured content, associated.
-			tpl, err := repostate.ReadTemplate(context.Background(), tb.cc, tmplName)
+			tpl, err := observe.ReadTemplate(context.Background(), tb.cc, tmplName)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tpl.ApprovalsOn("main") != 1 || tpl.Content.Version != "2018-11-08" {
 				t.Errorf("created template content = %s", tpl.RawContent)
 			}
-			if got := rules(tb.evaluate(t, "payments")); len(got) != len(tt.wantAfter) || got[repopolicy.RuleNoAutomatedReview] != tt.wantAfter[repopolicy.RuleNoAutomatedReview] {
+			if got := rules(tb.evaluate(t, "payments")); len(got) != len(tt.wantAfter) || got[decide.RuleNoAutomatedReview] != tt.wantAfter[decide.RuleNoAutomatedReview] {
 				t.Errorf("findings after = %v, want %v", got, tt.wantAfter)
 			}
 			if tt.wantCodeGuru != "" {
@@ -195,7 +196,7 @@ func TestDuplicateAndLateEventsChangeNothing(t *testing.T) {
 	// The same event again, and the old decision acted on late.
 	again := tb.actAll(t, "payments", d)
 	for kind, o := range again {
-		if o.Status != guard.OutcomeNotNeeded {
+		if o.Status != pipeline.OutcomeNotNeeded {
 			t.Errorf("%s a second time: %s %q, want not-needed", kind, o.Status, o.Message)
 		}
 	}
@@ -232,13 +233,13 @@ func TestApprovalTemplateRepairs(t *testing.T) {
 		required   int
 	}{
 		{"a disassociated template is associated again", guarded(oneOnMain, false),
-			repopolicy.RuleNoApprovalRule, repopolicy.ActionAssociateTemplate,
+			decide.RuleNoApprovalRule, decide.ActionAssociateTemplate,
 			[]string{"AssociateApprovalRuleTemplateWithRepository"}, "disassociate-approval-rule-template-from-repository", 0},
 		{"a template weakened from 2 approvals to 1 is restored", guarded(oneOnMain, true),
-			repopolicy.RuleWeakApprovalRule, repopolicy.ActionRestoreTemplate,
+			decide.RuleWeakApprovalRule, decide.ActionRestoreTemplate,
 			[]string{"UpdateApprovalRuleTemplateContent"}, oneOnMain, 2},
 		{"a template moved to the wrong branch is restored", guarded(oneOnDev, true),
-			repopolicy.RuleWeakApprovalRule, repopolicy.ActionRestoreTemplate,
+			decide.RuleWeakApprovalRule, decide.ActionRestoreTemplate,
 			[]string{"UpdateApprovalRuleTemplateContent"}, oneOnDev, 0},
 	}
 	for _, tt := range tests {
@@ -259,7 +260,7 @@ func TestApprovalTemplateRepairs(t *testing.T) {
 				t.Errorf("undo %q does not contain %q", d.Actions[0].Undo, tt.wantUndo)
 			}
 			o := tb.g.Act(context.Background(), subject("payments"), d.Actions[0])
-			if o.Status != guard.OutcomeDone {
+			if o.Status != pipeline.OutcomeDone {
 				t.Fatalf("act: %s %q %v", o.Status, o.Message, o.Err)
 			}
 			if w := tb.writes(t); strings.Join(w, ",") != strings.Join(tt.wantWrites, ",") {
@@ -269,7 +270,7 @@ func TestApprovalTemplateRepairs(t *testing.T) {
 				t.Errorf("findings after repair = %+v", d.Findings)
 			}
 			if tt.required == 2 {
-				tpl, err := repostate.ReadTemplate(context.Background(), tb.cc, tmplName)
+				tpl, err := observe.ReadTemplate(context.Background(), tb.cc, tmplName)
 				if err != nil || tpl.RawContent != twoOnMain {
 					t.Errorf("restored content = %s, %v; want %s", tpl.RawContent, err, twoOnMain)
 				}
@@ -285,9 +286,9 @@ func TestReviewStatesFromCodeGuru(t *testing.T) {
 	}{
 		{repoemu.StateAssociated, map[finding.RuleID]finding.Severity{}},
 		{repoemu.StateAssociating, map[finding.RuleID]finding.Severity{}},
-		{repoemu.StateFailed, map[finding.RuleID]finding.Severity{repopolicy.RuleNoAutomatedReview: finding.SeverityMedium}},
-		{repoemu.StateDisassociating, map[finding.RuleID]finding.Severity{repopolicy.RuleNoAutomatedReview: finding.SeverityHigh}},
-		{repoemu.StateDisassociated, map[finding.RuleID]finding.Severity{repopolicy.RuleNoAutomatedReview: finding.SeverityHigh}},
+		{repoemu.StateFailed, map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityMedium}},
+		{repoemu.StateDisassociating, map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityHigh}},
+		{repoemu.StateDisassociated, map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityHigh}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state+" association", func(t *testing.T) {
@@ -300,10 +301,10 @@ func TestReviewStatesFromCodeGuru(t *testing.T) {
 			})
 			d := tb.evaluate(t, "payments")
 			got := rules(d)
-			if len(got) != len(tt.want) || got[repopolicy.RuleNoAutomatedReview] != tt.want[repopolicy.RuleNoAutomatedReview] {
+			if len(got) != len(tt.want) || got[decide.RuleNoAutomatedReview] != tt.want[decide.RuleNoAutomatedReview] {
 				t.Errorf("findings = %v, want %v", got, tt.want)
 			}
-			if tt.want[repopolicy.RuleNoAutomatedReview] == finding.SeverityHigh && !strings.Contains(d.Findings[0].Detail, "2025-11-07") {
+			if tt.want[decide.RuleNoAutomatedReview] == finding.SeverityHigh && !strings.Contains(d.Findings[0].Detail, "2025-11-07") {
 				t.Errorf("a removed association's finding should say it may not be re-created: %q", d.Findings[0].Detail)
 			}
 		})
@@ -322,7 +323,7 @@ func TestRemovedReviewCannotComeBackWhileCodeGuruIsClosed(t *testing.T) {
 		t.Fatalf("actions = %+v", d.Actions)
 	}
 	o := tb.g.Act(context.Background(), subject("payments"), d.Actions[0])
-	if o.Status != guard.OutcomeRefused || !strings.Contains(o.Message, "Amazon Inspector") {
+	if o.Status != pipeline.OutcomeRefused || !strings.Contains(o.Message, "Amazon Inspector") {
 		t.Errorf("outcome %s %q, want refused naming the replacements", o.Status, o.Message)
 	}
 	// The refusal is not retried: exactly one AssociateRepository attempt.
@@ -339,7 +340,7 @@ func TestMonitorModeNeverWrites(t *testing.T) {
 		t.Fatalf("monitor mode still finds and plans: %+v", d)
 	}
 	for _, a := range d.Actions {
-		if o := tb.g.Act(context.Background(), subject("payments"), a); o.Status != guard.OutcomeFailed || o.Err != ErrMonitorMode {
+		if o := tb.g.Act(context.Background(), subject("payments"), a); o.Status != pipeline.OutcomeFailed || o.Err != ErrMonitorMode {
 			t.Errorf("Act in monitor mode = %s %v", o.Status, o.Err)
 		}
 	}
@@ -355,8 +356,8 @@ func TestNothingToDo(t *testing.T) {
 			t.Errorf("%s: decision %+v, want empty", repo, d)
 		}
 	}
-	o := tb.g.Act(context.Background(), subject("gone"), finding.Action{Kind: repopolicy.ActionAssociateTemplate, Resource: "gone"})
-	if o.Status != guard.OutcomeNotNeeded {
+	o := tb.g.Act(context.Background(), subject("gone"), finding.Action{Kind: decide.ActionAssociateTemplate, Resource: "gone"})
+	if o.Status != pipeline.OutcomeNotNeeded {
 		t.Errorf("acting on a deleted repository: %s %q", o.Status, o.Message)
 	}
 }
@@ -375,10 +376,10 @@ func TestEachActionRereadsOnlyWhatItDependsOn(t *testing.T) {
 	tb.srv.Env.Calls.Reset()
 	d := tb.evaluate(t, "payments")
 	outs := tb.actAll(t, "payments", d)
-	if o := outs[repopolicy.ActionAssociateTemplate]; o.Status != guard.OutcomeDone {
+	if o := outs[decide.ActionAssociateTemplate]; o.Status != pipeline.OutcomeDone {
 		t.Errorf("associate template: %s %q", o.Status, o.Message)
 	}
-	if o := outs[repopolicy.ActionEnableReview]; o.Status != guard.OutcomeRefused {
+	if o := outs[decide.ActionEnableReview]; o.Status != pipeline.OutcomeRefused {
 		t.Errorf("enable review: %s %q", o.Status, o.Message)
 	}
 	got := map[string]int64{}
@@ -413,23 +414,23 @@ func TestTheRereadBeforeActingSeesChangesMadeMeanwhile(t *testing.T) {
 				ApprovalRuleTemplateName: aws.String(tmplName), RepositoryName: aws.String("payments")}); err != nil {
 				t.Fatal(err)
 			}
-		}, repopolicy.ActionAssociateTemplate, "no longer needs"},
+		}, decide.ActionAssociateTemplate, "no longer needs"},
 		{"review set up meanwhile is not set up again", func(t *testing.T, tb *testbed) {
 			if _, err := tb.cg.AssociateRepository(context.Background(), &codegurureviewer.AssociateRepositoryInput{
 				Repository: &cgtypes.Repository{CodeCommit: &cgtypes.CodeCommitRepository{Name: aws.String("payments")}}}); err != nil {
 				t.Fatal(err)
 			}
-		}, repopolicy.ActionEnableReview, "no longer needs"},
+		}, decide.ActionEnableReview, "no longer needs"},
 		{"a repository deleted meanwhile needs no template", func(t *testing.T, tb *testbed) {
 			if _, err := tb.cc.DeleteRepository(context.Background(), &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("payments")}); err != nil {
 				t.Fatal(err)
 			}
-		}, repopolicy.ActionAssociateTemplate, "no longer exists"},
+		}, decide.ActionAssociateTemplate, "no longer exists"},
 		{"a repository deleted meanwhile needs no review", func(t *testing.T, tb *testbed) {
 			if _, err := tb.cc.DeleteRepository(context.Background(), &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("payments")}); err != nil {
 				t.Fatal(err)
 			}
-		}, repopolicy.ActionEnableReview, "no longer exists"},
+		}, decide.ActionEnableReview, "no longer exists"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -451,7 +452,7 @@ func TestTheRereadBeforeActingSeesChangesMadeMeanwhile(t *testing.T) {
 			tt.meddle(t, tb)
 			before := len(tb.writes(t))
 			o := tb.g.Act(context.Background(), subject("payments"), a)
-			if o.Status != guard.OutcomeNotNeeded || !strings.Contains(o.Message, tt.message) {
+			if o.Status != pipeline.OutcomeNotNeeded || !strings.Contains(o.Message, tt.message) {
 				t.Errorf("outcome %s %q, want not needed, %q", o.Status, o.Message, tt.message)
 			}
 			if after := tb.writes(t); len(after) != before {

@@ -4,14 +4,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/selfguard/selfguard/shared/repopolicy"
+	"github.com/selfguard/selfguard/shared/repoguard/decide"
 )
 
 func TestEveryActionKindDeclaresItsWritesAndTheReadsItRepeats(t *testing.T) {
 	want := map[string]string{
-		string(repopolicy.ActionAssociateTemplate): "codecommit:AssociateApprovalRuleTemplateWithRepository",
-		string(repopolicy.ActionRestoreTemplate):   "codecommit:UpdateApprovalRuleTemplateContent",
-		string(repopolicy.ActionEnableReview):      "codeguru-reviewer:AssociateRepository",
+		string(decide.ActionAssociateTemplate): "codecommit:AssociateApprovalRuleTemplateWithRepository",
+		string(decide.ActionRestoreTemplate):   "codecommit:UpdateApprovalRuleTemplateContent",
+		string(decide.ActionEnableReview):      "codeguru-reviewer:AssociateRepository",
 	}
 	if len(Permissions) != len(want) {
 		t.Errorf("Permissions has %d kinds, want %d", len(Permissions), len(want))
@@ -27,7 +27,7 @@ func TestEveryActionKindDeclaresItsWritesAndTheReadsItRepeats(t *testing.T) {
 			}
 		}
 	}
-	if slices.Contains(Permissions[repopolicy.ActionRestoreTemplate], "codecommit:CreateApprovalRuleTemplate") {
+	if slices.Contains(Permissions[decide.ActionRestoreTemplate], "codecommit:CreateApprovalRuleTemplate") {
 		t.Error("restoring a template must not need to create one")
 	}
 }

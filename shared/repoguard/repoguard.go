@@ -7,23 +7,24 @@ import (
 	"sort"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/selfguard/selfguard/shared/repoguard/observe"
+	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
+
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
-	cctypes "github.com/aws/aws-sdk-go-v2/service/codecommit/types"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
-	"github.com/selfguard/selfguard/shared/repopolicy"
-	"github.com/selfguard/selfguard/shared/repostate"
-	"github.com/selfguard/selfguard/shared/reviewer"
+	"github.com/selfguard/selfguard/shared/pipeline"
+	"github.com/selfguard/selfguard/shared/repoguard/act"
+	"github.com/selfguard/selfguard/shared/repoguard/decide"
+	"github.com/selfguard/selfguard/shared/repoguard/reviewer"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
 // CodeCommitAPI is the part of the CodeCommit client the guard uses.
 type CodeCommitAPI interface {
-	repostate.CodeCommitAPI
+	observe.CodeCommitAPI
 	ListRepositories(ctx context.Context, params *codecommit.ListRepositoriesInput, optFns ...func(*codecommit.Options)) (*codecommit.ListRepositoriesOutput, error)
 	ListRepositoriesForApprovalRuleTemplate(ctx context.Context, params *codecommit.ListRepositoriesForApprovalRuleTemplateInput, optFns ...func(*codecommit.Options)) (*codecommit.ListRepositoriesForApprovalRuleTemplateOutput, error)
 	CreateApprovalRuleTemplate(ctx context.Context, params *codecommit.CreateApprovalRuleTemplateInput, optFns ...func(*codecommit.Options)) (*codecommit.CreateApprovalRuleTemplateOutput, error)
@@ -51,15 +52,19 @@ type Guard struct {
 	SubjectTimeout time.Duration
 }
 
-var _ guard.Evaluator = (*Guard)(nil)
+var _ pipeline.Evaluator = (*Guard)(nil)
 
 // New returns a guard with CodeGuru Reviewer as its one reviewer.
 func New(cc CodeCommitAPI, cg reviewer.CodeGuruAPI, cfg settings.Settings) *Guard {
 	return &Guard{CodeCommit: cc, CodeGuru: cg, Reviewers: []reviewer.Reviewer{reviewer.NewCodeGuru(cg)}, Settings: cfg}
 }
 
-func (g *Guard) reader() *repostate.Reader {
-	return &repostate.Reader{CodeCommit: g.CodeCommit, Reviewers: g.Reviewers, RequiredTemplate: g.templateName()}
+func (g *Guard) reader() *observe.Reader {
+	return &observe.Reader{CodeCommit: g.CodeCommit, Reviewers: g.Reviewers, RequiredTemplate: g.templateName()}
+}
+
+func (g *Guard) actor() *act.Actor {
+	return &act.Actor{CodeCommit: g.CodeCommit, Reviewers: g.Reviewers, Settings: g.Settings}
 }
 
 func (g *Guard) templateName() string {
@@ -69,33 +74,33 @@ func (g *Guard) templateName() string {
 	return g.Settings.ApprovalTemplate
 }
 
-func subject(name string) guard.Subject {
-	return guard.Subject{Type: finding.ResourceRepository, Name: name}
+func subject(name string) pipeline.Subject {
+	return pipeline.Subject{Type: finding.ResourceRepository, Name: name}
 }
 
-// Evaluate implements guard.Evaluator.
-func (g *Guard) Evaluate(ctx context.Context, s guard.Subject) (finding.Decision, error) {
+// Evaluate implements pipeline.Evaluator.
+func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
 	if g.Settings.RepositoryExempt(s.Name) {
 		return finding.Decision{}, nil
 	}
 	snap, err := g.reader().Snapshot(ctx, s.Name)
-	if errors.Is(err, repostate.ErrNotFound) {
+	if errors.Is(err, snapshot.ErrNotFound) {
 		zerolog.Ctx(ctx).Info().Str("resource", s.Name).Msg("repository no longer exists; nothing to do")
 		return finding.Decision{}, nil
 	}
 	if err != nil {
 		return finding.Decision{}, fmt.Errorf("observe repository %s: %w", s.Name, err)
 	}
-	return repopolicy.Decide(snap, g.Settings), nil
+	return decide.Decide(snap, g.Settings), nil
 }
 
-// Act implements guard.Evaluator. It re-reads the repository and decides
+// Act implements pipeline.Evaluator. It re-reads the repository and decides
 // again; only if the fresh decision still plans this kind of action is it
 // taken, in the fresh decision's form.
-func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guard.Outcome {
-	out := guard.Outcome{Action: a}
-	fail := func(err error) guard.Outcome {
-		out.Status, out.Err, out.Message = guard.OutcomeFailed, err, err.Error()
+func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome {
+	out := pipeline.Outcome{Action: a}
+	fail := func(err error) pipeline.Outcome {
+		out.Status, out.Err, out.Message = pipeline.OutcomeFailed, err, err.Error()
 		return out
 	}
 	if g.Settings.Mode != finding.ModeEnforce {
@@ -105,8 +110,8 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 	// whole repository: an event planning two actions then reads each part
 	// once to decide and once before its own action, not three times.
 	snap, err := g.reader().Read(ctx, s.Name, partsFor(a.Kind))
-	if errors.Is(err, repostate.ErrNotFound) {
-		out.Status, out.Message = guard.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer exists", s.Name)
+	if errors.Is(err, snapshot.ErrNotFound) {
+		out.Status, out.Message = pipeline.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer exists", s.Name)
 		return out
 	}
 	if err != nil {
@@ -114,22 +119,13 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 	}
 	// Only the fresh decision's action of this kind is used, and it depends
 	// only on the parts read; what it says of the others means nothing.
-	fresh, ok := still(repopolicy.Decide(snap, g.Settings), a)
+	fresh, ok := still(decide.Decide(snap, g.Settings), a)
 	if !ok {
-		out.Status, out.Message = guard.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer needs %s", s.Name, a.Kind)
+		out.Status, out.Message = pipeline.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer needs %s", s.Name, a.Kind)
 		return out
 	}
 	log := zerolog.Ctx(ctx).With().Str("resource", s.Name).Str("action", string(a.Kind)).Logger()
-	switch a.Kind {
-	case repopolicy.ActionAssociateTemplate:
-		out = g.associate(ctx, snap, fresh)
-	case repopolicy.ActionRestoreTemplate:
-		out = g.restore(ctx, snap, fresh)
-	case repopolicy.ActionEnableReview:
-		out = g.enableReview(ctx, snap, fresh)
-	default:
-		return fail(fmt.Errorf("unknown action kind %q", a.Kind))
-	}
+	out = g.actor().Do(ctx, snap, fresh)
 	out.Action = a
 	log.Info().Str("outcome", string(out.Status)).Str("message", out.Message).Msg("repository action")
 	return out
@@ -140,136 +136,26 @@ func (g *Guard) Act(ctx context.Context, s guard.Subject, a finding.Action) guar
 // also notices a deleted repository); enabling review depends on the
 // reviewers' status, and on the repository existing, which the reviewers'
 // listing cannot tell.
-func partsFor(k finding.ActionKind) repostate.Parts {
+func partsFor(k finding.ActionKind) observe.Parts {
 	switch k {
-	case repopolicy.ActionAssociateTemplate, repopolicy.ActionRestoreTemplate:
-		return repostate.Parts{Approval: true}
-	case repopolicy.ActionEnableReview:
-		return repostate.Parts{Repository: true, Review: true}
+	case decide.ActionAssociateTemplate, decide.ActionRestoreTemplate:
+		return observe.Parts{Approval: true}
+	case decide.ActionEnableReview:
+		return observe.Parts{Repository: true, Review: true}
 	}
-	return repostate.AllParts
+	return observe.AllParts
 }
 
 // still finds the fresh decision's action of the same kind and target.
 func still(d finding.Decision, a finding.Action) (finding.Action, bool) {
 	for _, f := range d.Actions {
 		if f.Kind == a.Kind && f.Resource == a.Resource &&
-			f.Params[repopolicy.ParamTemplate] == a.Params[repopolicy.ParamTemplate] &&
-			f.Params[repopolicy.ParamReviewer] == a.Params[repopolicy.ParamReviewer] {
+			f.Params[decide.ParamTemplate] == a.Params[decide.ParamTemplate] &&
+			f.Params[decide.ParamReviewer] == a.Params[decide.ParamReviewer] {
 			return f, true
 		}
 	}
 	return finding.Action{}, false
-}
-
-func (g *Guard) associate(ctx context.Context, snap repostate.Snapshot, a finding.Action) guard.Outcome {
-	name := a.Params[repopolicy.ParamTemplate]
-	out := guard.Outcome{Taken: &a}
-	created := false
-	if a.Params[repopolicy.ParamCreate] == "true" {
-		_, err := g.CodeCommit.CreateApprovalRuleTemplate(ctx, &codecommit.CreateApprovalRuleTemplateInput{
-			ApprovalRuleTemplateName:        aws.String(name),
-			ApprovalRuleTemplateContent:     aws.String(repopolicy.RequiredContent(g.Settings).JSON()),
-			ApprovalRuleTemplateDescription: aws.String("Required pull request approvals, kept by selfguard"),
-		})
-		var exists *cctypes.ApprovalRuleTemplateNameAlreadyExistsException
-		switch {
-		case errors.As(err, &exists):
-			// Created meanwhile (by a concurrent run): associate it.
-		case err != nil:
-			out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("create approval rule template %s: %w", name, err)
-			out.Message = out.Err.Error()
-			return out
-		default:
-			created = true
-		}
-	}
-	_, err := g.CodeCommit.AssociateApprovalRuleTemplateWithRepository(ctx, &codecommit.AssociateApprovalRuleTemplateWithRepositoryInput{
-		ApprovalRuleTemplateName: aws.String(name), RepositoryName: aws.String(snap.Name),
-	})
-	if err != nil {
-		out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("associate approval rule template %s with %s: %w", name, snap.Name, err)
-		out.Message = out.Err.Error()
-		return out
-	}
-	out.Status = guard.OutcomeDone
-	out.Message = fmt.Sprintf("associated approval rule template %s with repository %s", name, snap.Name)
-	if created {
-		out.Message = fmt.Sprintf("created approval rule template %s and associated it with repository %s", name, snap.Name)
-	}
-	return out
-}
-
-func (g *Guard) restore(ctx context.Context, snap repostate.Snapshot, a finding.Action) guard.Outcome {
-	name := a.Params[repopolicy.ParamTemplate]
-	out := guard.Outcome{Taken: &a}
-	if snap.Required == nil {
-		out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("restore approval rule template %s: %w", name, repostate.ErrTemplateNotFound)
-		out.Message = out.Err.Error()
-		return out
-	}
-	// The hash makes CodeCommit refuse the update if the content changed
-	// since the re-read, instead of overwriting a newer change blindly.
-	_, err := g.CodeCommit.UpdateApprovalRuleTemplateContent(ctx, &codecommit.UpdateApprovalRuleTemplateContentInput{
-		ApprovalRuleTemplateName:  aws.String(name),
-		NewRuleContent:            aws.String(repopolicy.RequiredContent(g.Settings).JSON()),
-		ExistingRuleContentSha256: aws.String(snap.Required.ContentSHA256),
-	})
-	if err != nil {
-		out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("restore approval rule template %s: %w", name, err)
-		out.Message = out.Err.Error()
-		return out
-	}
-	out.Status = guard.OutcomeDone
-	out.Message = fmt.Sprintf("restored approval rule template %s; it required too few approvals", name)
-	return out
-}
-
-func (g *Guard) enableReview(ctx context.Context, snap repostate.Snapshot, a finding.Action) guard.Outcome {
-	name := a.Params[repopolicy.ParamReviewer]
-	out := guard.Outcome{Taken: &a}
-	var rv reviewer.Reviewer
-	var cur reviewer.Status
-	for i, r := range g.Reviewers {
-		if r.Name() == name {
-			rv = r
-			if i < len(snap.Reviews) {
-				cur = snap.Reviews[i]
-			}
-		}
-	}
-	if rv == nil {
-		out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("reviewer %q is not configured", name)
-		out.Message = out.Err.Error()
-		return out
-	}
-	// cur is the status Act's re-read just found, so Enable reads it not again.
-	st, err := rv.Enable(ctx, snap.Name, cur)
-	if errors.Is(err, reviewer.ErrRefused) {
-		out.Status, out.Err = guard.OutcomeRefused, err
-		out.Message = fmt.Sprintf("repository %s still has no automated review: %v. Approval rules still apply.", snap.Name, err)
-		return out
-	}
-	if err != nil {
-		out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("enable %s on %s: %w", name, snap.Name, err)
-		out.Message = out.Err.Error()
-		return out
-	}
-	if st.Undo != "" {
-		taken := a
-		taken.Undo = st.Undo
-		out.Taken = &taken
-	}
-	switch st.State {
-	case reviewer.StateActive:
-		out.Status, out.Message = guard.OutcomeDone, fmt.Sprintf("%s now reviews repository %s (%s)", name, snap.Name, st.ID)
-	case reviewer.StatePending:
-		out.Status, out.Message = guard.OutcomeDone, fmt.Sprintf("%s is associating with repository %s (%s); it has not finished yet", name, snap.Name, st.ID)
-	default:
-		out.Status, out.Err = guard.OutcomeFailed, fmt.Errorf("%s on %s ended %s: %s", name, snap.Name, st.State, st.Detail)
-		out.Message = out.Err.Error()
-	}
-	return out
 }
 
 // Permissions are the IAM actions each action kind needs, with the default
@@ -289,9 +175,9 @@ func permissions(rs []reviewer.Reviewer) map[finding.ActionKind][]string {
 		enable = append(enable, e...)
 	}
 	return map[finding.ActionKind][]string{
-		repopolicy.ActionAssociateTemplate: with("codecommit:CreateApprovalRuleTemplate", "codecommit:AssociateApprovalRuleTemplateWithRepository"),
-		repopolicy.ActionRestoreTemplate:   with("codecommit:UpdateApprovalRuleTemplateContent"),
-		repopolicy.ActionEnableReview:      with(enable...),
+		decide.ActionAssociateTemplate: with("codecommit:CreateApprovalRuleTemplate", "codecommit:AssociateApprovalRuleTemplateWithRepository"),
+		decide.ActionRestoreTemplate:   with("codecommit:UpdateApprovalRuleTemplateContent"),
+		decide.ActionEnableReview:      with(enable...),
 	}
 }
 
@@ -299,7 +185,7 @@ func permissions(rs []reviewer.Reviewer) map[finding.ActionKind][]string {
 func (g *Guard) Reads() []string { return reads(g.Reviewers) }
 
 func reads(rs []reviewer.Reviewer) []string {
-	out := append([]string{}, repostate.Reads...)
+	out := append([]string{}, observe.Reads...)
 	out = append(out, subjectReads...)
 	for _, r := range rs {
 		s, _ := r.Permissions()

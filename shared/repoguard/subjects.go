@@ -12,7 +12,7 @@ import (
 	cgtypes "github.com/aws/aws-sdk-go-v2/service/codegurureviewer/types"
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
-	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
 // subjectReads are the IAM actions Subjects needs.
@@ -22,10 +22,10 @@ var subjectReads = []string{
 	"codeguru-reviewer:DescribeRepositoryAssociation",
 }
 
-// Subjects implements guard.Evaluator. Some records name a template, not a
+// Subjects implements pipeline.Evaluator. Some records name a template, not a
 // repository, so finding the repositories takes reads, bounded by
 // SubjectTimeout.
-func (g *Guard) Subjects(ctx context.Context, rec cloudtrail.Record) ([]guard.Subject, error) {
+func (g *Guard) Subjects(ctx context.Context, rec cloudtrail.Record) ([]pipeline.Subject, error) {
 	d := g.SubjectTimeout
 	if d <= 0 {
 		d = 10 * time.Second
@@ -60,7 +60,7 @@ type cgAssociation struct {
 // (the template, and so its associations, is gone); CodeGuru Reviewer's
 // DisassociateRepository the association's CodeCommit repository. Exempt
 // repositories are left out.
-func (g *Guard) SubjectsContext(ctx context.Context, rec cloudtrail.Record) ([]guard.Subject, error) {
+func (g *Guard) SubjectsContext(ctx context.Context, rec cloudtrail.Record) ([]pipeline.Subject, error) {
 	var names []string
 	var err error
 	switch rec.EventSource {
@@ -72,7 +72,7 @@ func (g *Guard) SubjectsContext(ctx context.Context, rec cloudtrail.Record) ([]g
 	if err != nil {
 		return nil, err
 	}
-	var out []guard.Subject
+	var out []pipeline.Subject
 	seen := map[string]bool{}
 	for _, n := range names {
 		if n == "" || seen[n] || g.Settings.RepositoryExempt(n) {

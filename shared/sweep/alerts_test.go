@@ -10,14 +10,14 @@ import (
 
 	"github.com/selfguard/selfguard/shared/alert"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
 
 func unsignedResult() sweep.Result {
 	return sweep.Result{
-		Subject: guard.Subject{Type: finding.ResourceFunction, Name: "payments-api"},
+		Subject: pipeline.Subject{Type: finding.ResourceFunction, Name: "payments-api"},
 		Decision: finding.Decision{Findings: []finding.Finding{{
 			Rule: "lambda.unsigned-code", Severity: finding.SeverityHigh, ResourceType: finding.ResourceFunction,
 			Resource: "payments-api", Summary: "code is not signed",

@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 )
 
 // MaxMessageBytes is the size a batch message is kept under: SQS takes up
@@ -107,7 +107,7 @@ func versionOf(fc types.FunctionConfiguration) Version {
 		State:            string(fc.State),
 	}
 	if v.Version == "" {
-		v.Version = functionstate.Latest
+		v.Version = snapshot.Latest
 	}
 	for _, l := range fc.Layers {
 		v.Layers = append(v.Layers, Layer{
@@ -118,17 +118,17 @@ func versionOf(fc types.FunctionConfiguration) Version {
 	return v
 }
 
-func (v Version) code() functionstate.Code {
-	c := functionstate.Code{
+func (v Version) code() snapshot.Code {
+	c := snapshot.Code{
 		Version: v.Version, RevisionID: v.RevisionID, CodeSha256: v.CodeSha256, PackageType: v.PackageType,
 		SigningProfileVersionARN: v.SigningProfile, SigningJobARN: v.SigningJob,
 		LastUpdateStatus: v.LastUpdateStatus, State: v.State,
 	}
 	if c.PackageType == "" {
-		c.PackageType = functionstate.PackageZip
+		c.PackageType = snapshot.PackageZip
 	}
 	for _, l := range v.Layers {
-		c.Layers = append(c.Layers, functionstate.Layer{
+		c.Layers = append(c.Layers, snapshot.Layer{
 			ARN: l.ARN, SigningProfileVersionARN: l.SigningProfile, SigningJobARN: l.SigningJob, CodeSize: l.CodeSize,
 		})
 	}
@@ -138,16 +138,16 @@ func (v Version) code() functionstate.Code {
 // Snapshot builds the function's snapshot from the listing facts and its
 // aliases: the same model the event-driven guard reads, so the same
 // decision applies.
-func (f Function) Snapshot(aliases []functionstate.Alias) functionstate.Snapshot {
-	s := functionstate.Snapshot{
-		Name: f.Name, ARN: f.ARN, Account: functionstate.ARNAccount(f.ARN),
+func (f Function) Snapshot(aliases []snapshot.Alias) snapshot.Snapshot {
+	s := snapshot.Snapshot{
+		Name: f.Name, ARN: f.ARN, Account: snapshot.ARNAccount(f.ARN),
 		Latest: f.Latest.code(), LatestRead: true, CSCRead: true,
 		Aliases: aliases, AliasesRead: true,
-		Versions: make(map[string]functionstate.Code, len(f.Versions)), VersionsListed: true,
+		Versions: make(map[string]snapshot.Code, len(f.Versions)), VersionsListed: true,
 	}
 	s.PackageType = s.Latest.PackageType
-	if f.CSC != nil && s.PackageType != functionstate.PackageImage {
-		s.CSC = &functionstate.CodeSigningConfig{
+	if f.CSC != nil && s.PackageType != snapshot.PackageImage {
+		s.CSC = &snapshot.CodeSigningConfig{
 			ARN: f.CSC.ARN, AllowedPublishers: f.CSC.AllowedPublishers, UntrustedArtifactOnDeployment: f.CSC.Policy,
 		}
 		if s.CSC.UntrustedArtifactOnDeployment == "" {
@@ -158,7 +158,7 @@ func (f Function) Snapshot(aliases []functionstate.Alias) functionstate.Snapshot
 		s.Versions[v.Version] = v.code()
 	}
 	if s.Aliases == nil {
-		s.Aliases = []functionstate.Alias{}
+		s.Aliases = []snapshot.Alias{}
 	}
 	return s
 }

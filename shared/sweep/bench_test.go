@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
@@ -69,7 +69,7 @@ func BenchmarkSweep10k(b *testing.B) {
 		start := time.Now()
 		st, err := sweep.RunLocal(context.Background(),
 			&sweep.Lister{Lambda: lam, Settings: tb.cfg},
-			&sweep.Worker{Aliases: lam, Decide: codepolicy.Decide, Settings: tb.cfg, Sink: &sink}, 4, "bench")
+			&sweep.Worker{Aliases: lam, Decide: decide.Decide, Settings: tb.cfg, Sink: &sink}, 4, "bench")
 		wall := time.Since(start)
 		close(stop)
 		if err != nil {

@@ -11,10 +11,10 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
@@ -97,8 +97,8 @@ func (a *accountSweep) run(t *testing.T, id string) {
 	w := a.tb.worker(tr)
 	lg := lambdaguard.New(a.tb.lambda, a.tb.cfg)
 	w.Details = a.tb.lambda
-	w.RecheckFunction = func(ctx context.Context, s guard.Subject) (finding.Decision, error) {
-		d, _, err := lg.EvaluateFunction(ctx, s.Name, functionstate.ScopeFull)
+	w.RecheckFunction = func(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
+		d, _, err := lg.EvaluateFunction(ctx, s.Name, observe.ScopeFull)
 		return d, err
 	}
 	w.RecheckRepository = repoguard.New(a.tb.cc, a.tb.cg, a.tb.cfg).Evaluate
@@ -164,7 +164,7 @@ func TestEnforceSweepRepairsAndTheNextSweepIsQuiet(t *testing.T) {
 	// The account is repaired: the event guards find nothing left.
 	lg := lambdaguard.New(tb.lambda, tb.cfg)
 	for _, fn := range []string{"good", "tampered", "released-latest"} {
-		d, _, err := lg.EvaluateFunction(ctx, fn, functionstate.ScopeFull)
+		d, _, err := lg.EvaluateFunction(ctx, fn, observe.ScopeFull)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/selfguard/selfguard/shared/functionstate"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -206,7 +206,7 @@ func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) e
 				cur = &Function{Name: name, ARN: unqualified(aws.ToString(fc.FunctionArn))}
 			}
 			v := versionOf(fc)
-			if v.Version == functionstate.Latest {
+			if v.Version == snapshot.Latest {
 				cur.Latest = v
 			} else {
 				cur.Versions = append(cur.Versions, v)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/alert"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
 // Sender is what the alert publisher offers (alert.Publisher, alert.Discard).
@@ -64,13 +64,13 @@ func (a *Alerts) Summary(ctx context.Context, s Summary) error {
 	return nil
 }
 
-func statusOf(s guard.OutcomeStatus) alert.Status {
+func statusOf(s pipeline.OutcomeStatus) alert.Status {
 	switch s {
-	case guard.OutcomeDone:
+	case pipeline.OutcomeDone:
 		return alert.StatusDone
-	case guard.OutcomeNotNeeded:
+	case pipeline.OutcomeNotNeeded:
 		return alert.StatusNotNeeded
-	case guard.OutcomeRefused:
+	case pipeline.OutcomeRefused:
 		return alert.StatusRefused
 	}
 	return alert.StatusFailed

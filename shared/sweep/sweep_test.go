@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
@@ -33,7 +33,7 @@ func TestSweepFindsExactlyWhatTheEventGuardsFind(t *testing.T) {
 	rg := repoguard.New(tb.cc, tb.cg, tb.cfg)
 	var want []string
 	for _, fn := range []string{"good", "unsigned", "released-latest", "rogue-code", "sandbox-toy"} {
-		d, _, err := lg.EvaluateFunction(ctx, fn, functionstate.ScopeFull)
+		d, _, err := lg.EvaluateFunction(ctx, fn, observe.ScopeFull)
 		if err != nil {
 			t.Fatalf("evaluate %s: %v", fn, err)
 		}
@@ -42,7 +42,7 @@ func TestSweepFindsExactlyWhatTheEventGuardsFind(t *testing.T) {
 		}
 	}
 	for _, repo := range []string{"reviewed", "unreviewed"} {
-		d, err := rg.Evaluate(ctx, guard.Subject{Type: finding.ResourceRepository, Name: repo})
+		d, err := rg.Evaluate(ctx, pipeline.Subject{Type: finding.ResourceRepository, Name: repo})
 		if err != nil {
 			t.Fatalf("evaluate %s: %v", repo, err)
 		}

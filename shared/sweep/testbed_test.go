@@ -19,9 +19,9 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
 	"github.com/selfguard/selfguard/shared/alert"
-	"github.com/selfguard/selfguard/shared/codepolicy"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/settings"
 	"github.com/selfguard/selfguard/shared/sweep"
@@ -147,7 +147,7 @@ func (tb *testbed) lister() *sweep.Lister {
 
 func (tb *testbed) worker(sink sweep.Sink) *sweep.Worker {
 	return &sweep.Worker{
-		Aliases: tb.lambda, Decide: codepolicy.Decide, Settings: tb.cfg, Sink: sink,
+		Aliases: tb.lambda, Decide: decide.Decide, Settings: tb.cfg, Sink: sink,
 		Repositories:    repoguard.New(tb.cc, tb.cg, tb.cfg),
 		LambdaActor:     lambdaguard.New(tb.lambda, tb.cfg),
 		RepositoryActor: repoguard.New(tb.cc, tb.cg, tb.cfg),

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/guard"
 	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
 // Findings is the part of the ledger the tracker uses.
@@ -33,13 +33,13 @@ type RunStore interface {
 // Notice is one finding worth telling a person about: new, changed or
 // reopened since the last sweep, or acted on.
 type Notice struct {
-	Run      string           `json:"run"`
-	Mode     finding.Mode     `json:"mode"`
-	Change   ledger.Change    `json:"change"`
-	Subject  guard.Subject    `json:"subject"`
-	Finding  finding.Finding  `json:"finding"`
-	Actions  []finding.Action `json:"actions,omitempty"`
-	Outcomes []guard.Outcome  `json:"outcomes,omitempty"`
+	Run      string             `json:"run"`
+	Mode     finding.Mode       `json:"mode"`
+	Change   ledger.Change      `json:"change"`
+	Subject  pipeline.Subject   `json:"subject"`
+	Finding  finding.Finding    `json:"finding"`
+	Actions  []finding.Action   `json:"actions,omitempty"`
+	Outcomes []pipeline.Outcome `json:"outcomes,omitempty"`
 	// Repaired says the state read after acting no longer has the
 	// finding, so the ledger closed it at once.
 	Repaired bool `json:"repaired,omitempty"`
@@ -156,9 +156,9 @@ func answers(a finding.Action, rule finding.RuleID) bool {
 
 // anyDone reports whether an action changed something: worth telling even
 // about a finding already known.
-func anyDone(os []guard.Outcome) bool {
+func anyDone(os []pipeline.Outcome) bool {
 	for _, o := range os {
-		if o.Status == guard.OutcomeDone {
+		if o.Status == pipeline.OutcomeDone {
 			return true
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/functionstate"
-	"github.com/selfguard/selfguard/shared/guard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -32,27 +32,27 @@ type FunctionGetter interface {
 
 // RecheckFunc reads and judges a subject again after actions were taken,
 // to tell which findings they resolved.
-type RecheckFunc func(ctx context.Context, s guard.Subject) (finding.Decision, error)
+type RecheckFunc func(ctx context.Context, s pipeline.Subject) (finding.Decision, error)
 
 // Actor carries out a planned action: the event-driven guards' Act.
 type Actor interface {
-	Act(ctx context.Context, s guard.Subject, a finding.Action) guard.Outcome
+	Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome
 }
 
 // Evaluator reads and judges one subject: the repository guard's Evaluate.
 type Evaluator interface {
-	Evaluate(ctx context.Context, s guard.Subject) (finding.Decision, error)
+	Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error)
 }
 
-// DecideFunc is the Lambda guard's pure decision (codepolicy.Decide).
-type DecideFunc func(s functionstate.Snapshot, cfg settings.Settings) finding.Decision
+// DecideFunc is the Lambda guard's pure decision (decide.Decide).
+type DecideFunc func(s snapshot.Snapshot, cfg settings.Settings) finding.Decision
 
 // Result is what the sweep concluded about one resource.
 type Result struct {
-	Subject  guard.Subject    `json:"subject"`
+	Subject  pipeline.Subject `json:"subject"`
 	Decision finding.Decision `json:"decision"`
 	// Outcomes are the actions taken, in enforce mode only.
-	Outcomes []guard.Outcome `json:"outcomes,omitempty"`
+	Outcomes []pipeline.Outcome `json:"outcomes,omitempty"`
 	// After is the decision on the state after the actions, when an
 	// action was carried out and the worker could read again.
 	After *finding.Decision `json:"after,omitempty"`
@@ -113,7 +113,7 @@ func (w *Worker) Process(ctx context.Context, b Batch) error {
 }
 
 func (w *Worker) function(ctx context.Context, f Function) error {
-	subject := guard.Subject{Type: finding.ResourceFunction, Name: f.Name}
+	subject := pipeline.Subject{Type: finding.ResourceFunction, Name: f.Name}
 	if w.Settings.FunctionExempt(f.Name) {
 		return nil
 	}
@@ -149,8 +149,8 @@ func (w *Worker) function(ctx context.Context, f Function) error {
 
 func (w *Worker) acting(a Actor) bool { return w.Settings.Mode == finding.ModeEnforce && a != nil }
 
-func (w *Worker) aliases(ctx context.Context, name string) ([]functionstate.Alias, error) {
-	var out []functionstate.Alias
+func (w *Worker) aliases(ctx context.Context, name string) ([]snapshot.Alias, error) {
+	var out []snapshot.Alias
 	p := lambda.NewListAliasesPaginator(w.Aliases, &lambda.ListAliasesInput{FunctionName: aws.String(name)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -158,7 +158,7 @@ func (w *Worker) aliases(ctx context.Context, name string) ([]functionstate.Alia
 			return nil, fmt.Errorf("list aliases: %w", err)
 		}
 		for _, a := range page.Aliases {
-			al := functionstate.Alias{
+			al := snapshot.Alias{
 				Name: aws.ToString(a.Name), ARN: aws.ToString(a.AliasArn),
 				FunctionVersion: aws.ToString(a.FunctionVersion), RevisionID: aws.ToString(a.RevisionId),
 			}
@@ -178,7 +178,7 @@ func (w *Worker) repository(ctx context.Context, name string) error {
 	if w.Repositories == nil || w.Settings.RepositoryExempt(name) {
 		return nil
 	}
-	subject := guard.Subject{Type: finding.ResourceRepository, Name: name}
+	subject := pipeline.Subject{Type: finding.ResourceRepository, Name: name}
 	d, err := w.Repositories.Evaluate(ctx, subject)
 	if err != nil {
 		return err
@@ -190,14 +190,14 @@ func (w *Worker) repository(ctx context.Context, name string) error {
 // the result on. An action that failed is reported in its outcome and the
 // sink decides what to do with it; it does not fail the batch, since a
 // retry would only repeat the same refusal.
-func (w *Worker) finish(ctx context.Context, s guard.Subject, d finding.Decision, actor Actor, recheck RecheckFunc) error {
+func (w *Worker) finish(ctx context.Context, s pipeline.Subject, d finding.Decision, actor Actor, recheck RecheckFunc) error {
 	r := Result{Subject: s, Decision: d}
 	if w.acting(actor) {
 		done := false
 		for _, a := range d.Actions {
 			o := actor.Act(ctx, s, a)
 			r.Outcomes = append(r.Outcomes, o)
-			done = done || o.Status == guard.OutcomeDone
+			done = done || o.Status == pipeline.OutcomeDone
 		}
 		if done && recheck != nil {
 			after, err := recheck(ctx, s)

@@ -1,0 +1,427 @@
+package act
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/rs/zerolog"
+
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/pipeline"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+// MaxZipSize is Lambda's limit for a zip uploaded directly (ZipFile): code
+// larger than that cannot be restored without S3, so it is contained instead.
+const MaxZipSize = 50 * 1024 * 1024
+
+// ErrConflict means the resource changed since the snapshot (412
+// PreconditionFailedException or 409 ResourceConflictException).
+var ErrConflict = errors.New("changed since it was read")
+
+// API is the part of the Lambda client the Remediator uses.
+type API interface {
+	GetFunction(ctx context.Context, in *lambda.GetFunctionInput, optFns ...func(*lambda.Options)) (*lambda.GetFunctionOutput, error)
+	GetFunctionCodeSigningConfig(ctx context.Context, in *lambda.GetFunctionCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.GetFunctionCodeSigningConfigOutput, error)
+	UpdateFunctionCode(ctx context.Context, in *lambda.UpdateFunctionCodeInput, optFns ...func(*lambda.Options)) (*lambda.UpdateFunctionCodeOutput, error)
+	UpdateFunctionConfiguration(ctx context.Context, in *lambda.UpdateFunctionConfigurationInput, optFns ...func(*lambda.Options)) (*lambda.UpdateFunctionConfigurationOutput, error)
+	UpdateAlias(ctx context.Context, in *lambda.UpdateAliasInput, optFns ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error)
+	PutFunctionConcurrency(ctx context.Context, in *lambda.PutFunctionConcurrencyInput, optFns ...func(*lambda.Options)) (*lambda.PutFunctionConcurrencyOutput, error)
+	PutFunctionCodeSigningConfig(ctx context.Context, in *lambda.PutFunctionCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.PutFunctionCodeSigningConfigOutput, error)
+}
+
+// Permissions are the IAM actions each action kind needs. A restore may end
+// in containment, so it needs that permission too.
+var Permissions = map[finding.ActionKind][]string{
+	decide.ActionMoveAlias:     {"lambda:UpdateAlias"},
+	decide.ActionRestoreCode:   {"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PutFunctionConcurrency"},
+	decide.ActionRestoreLayers: {"lambda:GetFunction", "lambda:GetLayerVersion", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
+	decide.ActionContain:       {"lambda:PutFunctionConcurrency"},
+	decide.ActionAttachCSC:     {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
+}
+
+// Remediator carries out actions.
+type Remediator struct {
+	API API
+	// Settings decide what is trusted when a restore is verified.
+	Settings settings.Settings
+	// HTTP fetches code from GetFunction's presigned Code.Location.
+	HTTP *http.Client
+	// MaxCodeSize bounds a fetched package; 0 means MaxZipSize.
+	MaxCodeSize int64
+	// WaitMin, WaitMax and WaitTimeout tune the FunctionUpdatedV2 waiter.
+	WaitMin, WaitMax, WaitTimeout time.Duration
+}
+
+// New returns a Remediator with sensible waits and a bounded HTTP client.
+func New(api API, cfg settings.Settings) *Remediator {
+	return &Remediator{
+		API: api, Settings: cfg,
+		HTTP:    &http.Client{Timeout: 60 * time.Second},
+		WaitMin: 200 * time.Millisecond, WaitMax: 3 * time.Second, WaitTimeout: 2 * time.Minute,
+	}
+}
+
+// Do carries out one action and says how it ended.
+func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome {
+	log := zerolog.Ctx(ctx).With().Str("action", string(a.Kind)).Str("resource", a.Resource).Logger()
+	var o pipeline.Outcome
+	switch a.Kind {
+	case decide.ActionMoveAlias:
+		o = r.moveAlias(ctx, a)
+	case decide.ActionRestoreCode:
+		o = r.restoreCode(ctx, a)
+	case decide.ActionRestoreLayers:
+		o = r.restoreLayers(ctx, a)
+	case decide.ActionContain:
+		o = r.plannedContain(ctx, a)
+	case decide.ActionAttachCSC:
+		o = r.attachCSC(ctx, a)
+	default:
+		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
+	}
+	o.Action = a
+	ev := log.Info()
+	if o.Err != nil {
+		ev = log.Warn().Err(o.Err)
+	}
+	taken := ""
+	if o.Taken != nil {
+		taken = string(o.Taken.Kind)
+	}
+	ev.Str("status", string(o.Status)).Str("taken", taken).Str("message", o.Message).Msg("remediation")
+	return o
+}
+
+func (r *Remediator) moveAlias(ctx context.Context, a finding.Action) pipeline.Outcome {
+	p := a.Params
+	_, err := r.API.UpdateAlias(ctx, &lambda.UpdateAliasInput{
+		FunctionName:    aws.String(p[decide.ParamFunction]),
+		Name:            aws.String(p[decide.ParamAlias]),
+		FunctionVersion: aws.String(p[decide.ParamVersion]),
+		RevisionId:      optional(p[decide.ParamRevisionID]),
+		// An empty map removes every additional weight.
+		RoutingConfig: &types.AliasRoutingConfiguration{AdditionalVersionWeights: map[string]float64{}},
+	})
+	if o, done := classify(a, "update alias", err); done {
+		return o
+	}
+	return doneAs(a, "alias "+p[decide.ParamAlias]+" now points at version "+p[decide.ParamVersion])
+}
+
+func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline.Outcome {
+	p := a.Params
+	fn, version := p[decide.ParamFunction], p[decide.ParamVersion]
+	src, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(version)})
+	switch {
+	case isNotFound(err) && !r.exists(ctx, fn):
+		return notNeeded(a, "function "+fn+" is gone")
+	case isNotFound(err):
+		return r.contain(ctx, a, fn, "trusted version "+version+" is gone")
+	case err != nil:
+		return failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
+	}
+	if src.Configuration == nil || src.Configuration.PackageType == types.PackageTypeImage || src.Code == nil || aws.ToString(src.Code.Location) == "" {
+		return r.contain(ctx, a, fn, "version "+version+" has no zip package to restore")
+	}
+	wantSha := aws.ToString(src.Configuration.CodeSha256)
+	zip, err := r.fetch(ctx, aws.ToString(src.Code.Location), wantSha)
+	if err != nil {
+		return r.contain(ctx, a, fn, "the code of version "+version+" cannot be fetched: "+err.Error())
+	}
+	// The decision's RevisionId makes the write conditional: if $LATEST
+	// changed since it was read, Lambda answers 412 and Act decides again,
+	// so no read is needed here to check it.
+	up, err := r.API.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String(fn), ZipFile: zip, RevisionId: optional(p[decide.ParamRevisionID]),
+	})
+	if o, done := classify(a, "update function code", err); done {
+		if o.Status == pipeline.OutcomeNotNeeded || errors.Is(o.Err, ErrConflict) {
+			return o
+		}
+		return r.contain(ctx, a, fn, "restoring version "+version+" failed: "+errText(err))
+	}
+	cfg, err := r.wait(ctx, fn, up.LastUpdateStatus)
+	if err != nil {
+		return r.contain(ctx, a, fn, "the restore of version "+version+" did not complete: "+err.Error())
+	}
+	c := codeOfConfig(cfg)
+	if c.CodeSha256 != wantSha {
+		return r.contain(ctx, a, fn, "after the restore $LATEST holds sha256 "+c.CodeSha256+", not "+wantSha)
+	}
+	if v := decide.CodeVerdict(c, r.Settings); !v.Trusted {
+		return r.contain(ctx, a, fn, "the restored code of version "+version+" is not trusted in $LATEST ("+v.Why+
+			"; without a code signing config Lambda verifies and records no signature)")
+	}
+	return doneAs(a, fmt.Sprintf("$LATEST of %s restored from trusted version %s (sha256 %s)", fn, version, wantSha))
+}
+
+func (r *Remediator) restoreLayers(ctx context.Context, a finding.Action) pipeline.Outcome {
+	p := a.Params
+	fn, version := p[decide.ParamFunction], p[decide.ParamVersion]
+	src, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(version)})
+	switch {
+	case isNotFound(err) && !r.exists(ctx, fn):
+		return notNeeded(a, "function "+fn+" is gone")
+	case isNotFound(err) || err == nil && src.Configuration == nil:
+		return r.contain(ctx, a, fn, "trusted version "+version+" is gone")
+	case err != nil:
+		return failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
+	}
+	layers := []string{}
+	for _, l := range src.Configuration.Layers {
+		layers = append(layers, aws.ToString(l.Arn))
+	}
+	up, err := r.API.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String(fn), Layers: layers, RevisionId: optional(p[decide.ParamRevisionID]),
+	})
+	if o, done := classify(a, "update function configuration", err); done {
+		if o.Status == pipeline.OutcomeNotNeeded || errors.Is(o.Err, ErrConflict) {
+			return o
+		}
+		return r.contain(ctx, a, fn, "restoring the layers of version "+version+" failed: "+errText(err))
+	}
+	cfg, err := r.wait(ctx, fn, up.LastUpdateStatus)
+	if err != nil {
+		return r.contain(ctx, a, fn, "the layer restore did not complete: "+err.Error())
+	}
+	for _, l := range codeOfConfig(cfg).Layers {
+		if v := decide.LayerVerdict(l, r.Settings); !v.Trusted {
+			return r.contain(ctx, a, fn, "after the layer restore "+v.Why)
+		}
+	}
+	return doneAs(a, fmt.Sprintf("layers of %s restored from trusted version %s: %s", fn, version, strings.Join(layers, ", ")))
+}
+
+// plannedContain contains a function after checking that $LATEST is still
+// the one the decision judged.
+func (r *Remediator) plannedContain(ctx context.Context, a finding.Action) pipeline.Outcome {
+	fn := a.Params[decide.ParamFunction]
+	if rev := a.Params[decide.ParamRevisionID]; rev != "" {
+		cur, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+		if o, done := classify(a, "get function", err); done {
+			return o
+		}
+		if cur.Configuration != nil && aws.ToString(cur.Configuration.RevisionId) != rev {
+			return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
+				Err: fmt.Errorf("$LATEST of %s is now revision %s: %w", fn, aws.ToString(cur.Configuration.RevisionId), ErrConflict)}
+		}
+	}
+	return r.contain(ctx, a, fn, "")
+}
+
+// contain sets reserved concurrency 0. from is the action being carried
+// out; why, when set, says why a restore fell back to containment.
+func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why string) pipeline.Outcome {
+	prev := from.Params[decide.ParamReserved]
+	ca := decide.ContainAction(fn, prev, from.For, orDefault(why, "as planned"))
+	if prev == "0" {
+		o := notNeeded(from, fn+" is already contained (reserved concurrency 0)")
+		o.Taken = &ca
+		return o
+	}
+	_, err := r.API.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{
+		FunctionName: aws.String(fn), ReservedConcurrentExecutions: aws.Int32(0),
+	})
+	if err != nil {
+		if isNotFound(err) {
+			return notNeeded(from, "function "+fn+" is gone")
+		}
+		return pipeline.Outcome{Action: from, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("contain %s: %w", fn, err),
+			Message: orDefault(why, "containment failed")}
+	}
+	msg := fn + " contained: reserved concurrency 0, no version runs"
+	if why != "" {
+		msg = why + "; " + msg
+	}
+	return pipeline.Outcome{Action: from, Status: pipeline.OutcomeDone, Taken: &ca, Message: msg}
+}
+
+func (r *Remediator) attachCSC(ctx context.Context, a finding.Action) pipeline.Outcome {
+	p := a.Params
+	fn, arn := p[decide.ParamFunction], p[decide.ParamCSC]
+	cur, err := r.API.GetFunctionCodeSigningConfig(ctx, &lambda.GetFunctionCodeSigningConfigInput{FunctionName: aws.String(fn)})
+	if o, done := classify(a, "get function code signing config", err); done {
+		return o
+	}
+	switch now := aws.ToString(cur.CodeSigningConfigArn); {
+	case now == arn:
+		return notNeeded(a, fn+" already has code signing config "+arn)
+	case now != p[decide.ParamPreviousCSC]:
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
+			Err: fmt.Errorf("code signing config of %s is now %q: %w", fn, now, ErrConflict)}
+	}
+	_, err = r.API.PutFunctionCodeSigningConfig(ctx, &lambda.PutFunctionCodeSigningConfigInput{
+		FunctionName: aws.String(fn), CodeSigningConfigArn: aws.String(arn),
+	})
+	if o, done := classify(a, "put function code signing config", err); done {
+		return o
+	}
+	return doneAs(a, "code signing config "+arn+" attached to "+fn)
+}
+
+// fetch downloads a package from a presigned URL, bounded in size, and checks
+// it against the sha256 Lambda reported for it.
+func (r *Remediator) fetch(ctx context.Context, url, wantSha string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	client := r.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("get code: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("get code: HTTP %d (a presigned location is valid for 10 minutes)", resp.StatusCode)
+	}
+	limit := r.MaxCodeSize
+	if limit <= 0 {
+		limit = MaxZipSize
+	}
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("package of %d bytes exceeds the %d-byte direct upload limit", resp.ContentLength, limit)
+	}
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read code: %w", err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("package exceeds the %d-byte direct upload limit", limit)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	if got := base64.StdEncoding.EncodeToString(sum[:]); wantSha != "" && got != wantSha {
+		return nil, fmt.Errorf("fetched package has sha256 %s, Lambda reports %s", got, wantSha)
+	}
+	return buf.Bytes(), nil
+}
+
+// wait waits for the function's last update to finish and returns its
+// configuration as read afterwards: the verification read, never skipped.
+// status is the update call's own answer. The SDK waiter reads at once;
+// after an update that answered InProgress (as Lambda's do) that read
+// could only see it in progress, so the first read comes after WaitMin,
+// when the waiter's second one would have.
+func (r *Remediator) wait(ctx context.Context, fn string, status types.LastUpdateStatus) (*types.FunctionConfiguration, error) {
+	minDelay := orDuration(r.WaitMin, 200*time.Millisecond)
+	if status == types.LastUpdateStatusInProgress {
+		t := time.NewTimer(minDelay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("wait for update of %s: %w", fn, ctx.Err())
+		case <-t.C:
+		}
+	}
+	w := lambda.NewFunctionUpdatedV2Waiter(r.API, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay = minDelay
+		o.MaxDelay = orDuration(r.WaitMax, 3*time.Second)
+	})
+	out, err := w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, orDuration(r.WaitTimeout, 2*time.Minute))
+	if err != nil {
+		return nil, fmt.Errorf("wait for update of %s: %w", fn, err)
+	}
+	if out.Configuration == nil {
+		return nil, fmt.Errorf("wait for update of %s: no configuration", fn)
+	}
+	return out.Configuration, nil
+}
+
+func (r *Remediator) exists(ctx context.Context, fn string) bool {
+	_, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	return !isNotFound(err)
+}
+
+// classify turns an API error into an outcome: gone → not needed, 412/409 →
+// conflict, anything else → failed. done is false when err is nil.
+func classify(a finding.Action, what string, err error) (pipeline.Outcome, bool) {
+	if err == nil {
+		return pipeline.Outcome{}, false
+	}
+	if isNotFound(err) {
+		return notNeeded(a, a.Resource+" is gone"), true
+	}
+	var pf *types.PreconditionFailedException
+	var rc *types.ResourceConflictException
+	if errors.As(err, &pf) || errors.As(err, &rc) {
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
+			Err: fmt.Errorf("%s: %w: %w", what, ErrConflict, err)}, true
+	}
+	return failed(a, fmt.Errorf("%s: %w", what, err)), true
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
+
+func doneAs(a finding.Action, msg string) pipeline.Outcome {
+	t := a
+	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeDone, Taken: &t, Message: msg}
+}
+
+func notNeeded(a finding.Action, msg string) pipeline.Outcome {
+	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded, Message: msg}
+}
+
+func failed(a finding.Action, err error) pipeline.Outcome {
+	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: err, Message: err.Error()}
+}
+
+func codeOfConfig(fc *types.FunctionConfiguration) snapshot.Code {
+	c := snapshot.Code{
+		Version: aws.ToString(fc.Version), CodeSha256: aws.ToString(fc.CodeSha256), PackageType: string(fc.PackageType),
+		SigningProfileVersionARN: aws.ToString(fc.SigningProfileVersionArn), SigningJobARN: aws.ToString(fc.SigningJobArn),
+	}
+	for _, l := range fc.Layers {
+		c.Layers = append(c.Layers, snapshot.Layer{ARN: aws.ToString(l.Arn),
+			SigningProfileVersionARN: aws.ToString(l.SigningProfileVersionArn), SigningJobARN: aws.ToString(l.SigningJobArn)})
+	}
+	return c
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "no configuration returned"
+	}
+	return err.Error()
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,458 @@
+package decide
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/settings"
+)
+
+// The rules of the Lambda guard.
+const (
+	RuleUnsignedCode          finding.RuleID = "lambda.unsigned-code"
+	RuleUntrustedSigner       finding.RuleID = "lambda.untrusted-signer"
+	RuleUntrustedLayer        finding.RuleID = "lambda.untrusted-layer"
+	RuleForeignLayer          finding.RuleID = "lambda.foreign-layer"
+	RuleNoCodeSigningConfig   finding.RuleID = "lambda.no-code-signing-config"
+	RuleCSCWarnOnly           finding.RuleID = "lambda.csc-warn-only"
+	RuleCSCUntrustedPublisher finding.RuleID = "lambda.csc-untrusted-publisher"
+	RuleImageUnverifiable     finding.RuleID = "lambda.image-unverifiable"
+	RuleAliasLatest           finding.RuleID = "lambda.alias-latest"
+	RuleAliasUntrustedVersion finding.RuleID = "lambda.alias-untrusted-version"
+)
+
+// The action kinds the Lambda guard plans.
+const (
+	// ActionMoveAlias points an alias at one version, weights removed.
+	// Params: function, alias, version, revisionId, previousVersion, previousWeights.
+	ActionMoveAlias finding.ActionKind = "lambda.move-alias"
+	// ActionRestoreCode puts a trusted version's code back into $LATEST.
+	// Params: function, version, revisionId, codeSha256, reservedConcurrency.
+	ActionRestoreCode finding.ActionKind = "lambda.restore-code"
+	// ActionRestoreLayers puts a trusted version's layer list back on $LATEST.
+	// Params: function, version, revisionId, previousLayers, reservedConcurrency.
+	ActionRestoreLayers finding.ActionKind = "lambda.restore-layers"
+	// ActionContain sets reserved concurrency to 0: nothing runs.
+	// Params: function, revisionId, reservedConcurrency (previous, "" for none).
+	ActionContain finding.ActionKind = "lambda.contain"
+	// ActionAttachCSC attaches the configured code signing config.
+	// Params: function, codeSigningConfigArn, previousCodeSigningConfigArn.
+	ActionAttachCSC finding.ActionKind = "lambda.attach-csc"
+)
+
+// Params keys.
+const (
+	ParamFunction        = "function"
+	ParamAlias           = "alias"
+	ParamVersion         = "version"
+	ParamRevisionID      = "revisionId"
+	ParamPreviousVersion = "previousVersion"
+	ParamPreviousWeights = "previousWeights"
+	ParamCodeSha256      = "codeSha256"
+	ParamReserved        = "reservedConcurrency"
+	ParamPreviousLayers  = "previousLayers"
+	ParamCSC             = "codeSigningConfigArn"
+	ParamPreviousCSC     = "previousCodeSigningConfigArn"
+)
+
+// Verdict says whether code can be trusted, and why not.
+type Verdict struct {
+	Trusted bool
+	// Rule is the rule a distrusted verdict violates.
+	Rule finding.RuleID
+	// Why is a short phrase: "unsigned", "signed by untrusted profile X".
+	Why string
+}
+
+// CodeVerdict judges a version's own code (not its layers).
+func CodeVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
+	switch {
+	case c.PackageType == snapshot.PackageImage:
+		return Verdict{Rule: RuleImageUnverifiable, Why: "a container image, which cannot be signed"}
+	case c.SigningProfileVersionARN == "":
+		return Verdict{Rule: RuleUnsignedCode, Why: "unsigned"}
+	case !cfg.Trusted(c.SigningProfileVersionARN):
+		return Verdict{Rule: RuleUntrustedSigner, Why: "signed by untrusted profile " + c.SigningProfileVersionARN}
+	}
+	return Verdict{Trusted: true}
+}
+
+// LayerVerdict judges one layer's signature.
+func LayerVerdict(l snapshot.Layer, cfg settings.Settings) Verdict {
+	switch {
+	case l.SigningProfileVersionARN == "":
+		return Verdict{Rule: RuleUntrustedLayer, Why: "layer " + l.ARN + " is unsigned"}
+	case !cfg.Trusted(l.SigningProfileVersionARN):
+		return Verdict{Rule: RuleUntrustedLayer, Why: "layer " + l.ARN + " is signed by untrusted profile " + l.SigningProfileVersionARN}
+	}
+	return Verdict{Trusted: true}
+}
+
+// VersionVerdict judges a version's code and then its layers.
+func VersionVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
+	if v := CodeVerdict(c, cfg); !v.Trusted {
+		return v
+	}
+	for _, l := range c.Layers {
+		if v := LayerVerdict(l, cfg); !v.Trusted {
+			return v
+		}
+	}
+	return Verdict{Trusted: true}
+}
+
+// Target returns the newest published version whose code and layers are
+// trusted, if the snapshot lists one.
+func Target(s snapshot.Snapshot, cfg settings.Settings) (snapshot.Code, bool) {
+	var best snapshot.Code
+	found := false
+	for v, c := range s.Versions {
+		if v == snapshot.Latest || !VersionVerdict(c, cfg).Trusted {
+			continue
+		}
+		if !found || snapshot.VersionLess(best.Version, v) {
+			best, found = c, true
+			best.Version = v
+		}
+	}
+	return best, found
+}
+
+// NeedsVersions reports whether Decide would plan a repair that needs a
+// target version the snapshot has not listed yet: the caller then lists
+// the versions (observe.Reader.ReadVersions) and decides.
+func NeedsVersions(s snapshot.Snapshot, cfg settings.Settings) bool {
+	if s.VersionsListed || cfg.FunctionExempt(s.Name) {
+		return false
+	}
+	_, needs := decide(s, cfg)
+	return needs
+}
+
+// Decide judges a snapshot. An exempt function gives an empty decision.
+func Decide(s snapshot.Snapshot, cfg settings.Settings) finding.Decision {
+	d, _ := decide(s, cfg)
+	return d
+}
+
+func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool) {
+	var d finding.Decision
+	if cfg.FunctionExempt(s.Name) {
+		return d, false
+	}
+	needsTarget := false
+	target, haveTarget := Target(s, cfg)
+	fn := s.Name
+
+	if s.PackageType == snapshot.PackageImage {
+		d.Findings = append(d.Findings, finding.Finding{
+			Rule: RuleImageUnverifiable, Severity: finding.SeverityLow,
+			ResourceType: finding.ResourceFunction, Resource: fn, ARN: s.ARN,
+			Summary: "container image function: its code cannot be signed or verified",
+			Detail:  detailCode(s.Latest),
+		})
+	}
+
+	// Code signing config first, so that a restore after it is verified.
+	if s.CSCRead && s.PackageType != snapshot.PackageImage {
+		var cscRules []finding.RuleID
+		prev := ""
+		if s.CSC == nil {
+			d.Findings = append(d.Findings, fnFinding(s, RuleNoCodeSigningConfig, finding.SeverityHigh,
+				"no code signing config: Lambda verifies no signature on deploy",
+				"Without a code signing config any code deploys and no signing fields are recorded."))
+			cscRules = append(cscRules, RuleNoCodeSigningConfig)
+		} else if prev = s.CSC.ARN; !s.CSC.PolicyNotRead {
+			// A policy not read is the configured CSC's on a code event:
+			// it is judged on the UpdateCodeSigningConfig event and by the
+			// sweep (observe.Reader.ConfiguredCSC).
+			if !s.CSC.Enforced() {
+				d.Findings = append(d.Findings, fnFinding(s, RuleCSCWarnOnly, finding.SeverityMedium,
+					"code signing config "+s.CSC.ARN+" only warns: unsigned code still deploys",
+					"UntrustedArtifactOnDeployment="+s.CSC.UntrustedArtifactOnDeployment))
+				cscRules = append(cscRules, RuleCSCWarnOnly)
+			}
+			var bad []string
+			for _, p := range s.CSC.AllowedPublishers {
+				if !cfg.Trusted(p) {
+					bad = append(bad, p)
+				}
+			}
+			if len(bad) > 0 {
+				d.Findings = append(d.Findings, fnFinding(s, RuleCSCUntrustedPublisher, finding.SeverityHigh,
+					"code signing config "+s.CSC.ARN+" allows untrusted publisher "+strings.Join(bad, ", "),
+					"allowed publishers: "+strings.Join(s.CSC.AllowedPublishers, ", ")))
+				cscRules = append(cscRules, RuleCSCUntrustedPublisher)
+			}
+		}
+		if len(cscRules) > 0 && cfg.CodeSigningConfigARN != "" && cfg.CodeSigningConfigARN != prev {
+			d.Actions = append(d.Actions, attachCSC(fn, cfg.CodeSigningConfigARN, prev, cscRules))
+		}
+	}
+
+	// $LATEST: its code, then its layers.
+	if s.LatestRead && s.PackageType != snapshot.PackageImage {
+		var codeRules, layerRules []finding.RuleID
+		if v := CodeVerdict(s.Latest, cfg); !v.Trusted {
+			sum := "unsigned code in $LATEST"
+			if v.Rule == RuleUntrustedSigner {
+				sum = "$LATEST code " + v.Why
+			}
+			d.Findings = append(d.Findings, fnFinding(s, v.Rule, finding.SeverityHigh, sum, detailCode(s.Latest)))
+			codeRules = append(codeRules, v.Rule)
+		}
+		for _, l := range s.Latest.Layers {
+			if v := LayerVerdict(l, cfg); !v.Trusted {
+				f := fnFinding(s, RuleUntrustedLayer, finding.SeverityHigh, v.Why+" (in $LATEST)", detailLayer(l))
+				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
+				d.Findings = append(d.Findings, f)
+				layerRules = appendOnce(layerRules, RuleUntrustedLayer)
+			}
+			if acct := l.Account(); acct != "" && s.Account != "" && acct != s.Account {
+				f := fnFinding(s, RuleForeignLayer, finding.SeverityMedium,
+					"layer "+l.ARN+" in $LATEST comes from another account ("+acct+")", detailLayer(l))
+				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
+				d.Findings = append(d.Findings, f)
+			}
+		}
+		if len(codeRules)+len(layerRules) > 0 {
+			if !s.VersionsListed {
+				needsTarget = true
+			}
+			switch {
+			case haveTarget && len(codeRules) > 0:
+				d.Actions = append(d.Actions, restoreCode(s, target, codeRules))
+				if len(layerRules) > 0 {
+					d.Actions = append(d.Actions, restoreLayers(s, target, layerRules))
+				}
+			case haveTarget:
+				d.Actions = append(d.Actions, restoreLayers(s, target, layerRules))
+			default:
+				d.Actions = append(d.Actions, contain(s, append(codeRules, layerRules...),
+					"no trusted published version to restore"))
+			}
+		}
+	}
+
+	// Aliases.
+	for _, a := range s.Aliases {
+		var rules []finding.RuleID
+		res := fn + ":" + a.Name
+		if a.FunctionVersion == snapshot.Latest {
+			d.Findings = append(d.Findings, finding.Finding{
+				Rule: RuleAliasLatest, Severity: finding.SeverityHigh, ResourceType: finding.ResourceAlias,
+				Resource: res, ARN: a.ARN,
+				Summary: "alias " + a.Name + " points to $LATEST: every deploy is released at once",
+				Detail:  "alias revision " + a.RevisionID,
+			})
+			rules = append(rules, RuleAliasLatest)
+		}
+		for _, rt := range a.Routes() {
+			if rt.Version == snapshot.Latest {
+				continue
+			}
+			c, ok := s.Versions[rt.Version]
+			if !ok || c.PackageType == snapshot.PackageImage {
+				continue
+			}
+			v := VersionVerdict(c, cfg)
+			if v.Trusted {
+				continue
+			}
+			d.Findings = append(d.Findings, finding.Finding{
+				Rule: RuleAliasUntrustedVersion, Severity: finding.SeverityCritical, ResourceType: finding.ResourceAlias,
+				Resource: res, ARN: a.ARN,
+				Summary: fmt.Sprintf("alias %s routes %s to version %s, %s", a.Name, percent(rt.Weight), rt.Version, v.Why),
+				Detail:  detailCode(c),
+			})
+			rules = appendOnce(rules, RuleAliasUntrustedVersion)
+		}
+		if len(rules) == 0 {
+			continue
+		}
+		if !s.VersionsListed {
+			needsTarget = true
+		}
+		if haveTarget {
+			d.Actions = append(d.Actions, moveAlias(fn, a, target.Version, rules))
+		} else if s.VersionsListed {
+			for i := range d.Findings {
+				if d.Findings[i].Resource == res {
+					d.Findings[i].Detail += "; no trusted published version to move it to: flagged only"
+				}
+			}
+		}
+	}
+	return d, needsTarget
+}
+
+func fnFinding(s snapshot.Snapshot, rule finding.RuleID, sev finding.Severity, summary, detail string) finding.Finding {
+	return finding.Finding{Rule: rule, Severity: sev, ResourceType: finding.ResourceFunction,
+		Resource: s.Name, ARN: s.ARN, Summary: summary, Detail: detail}
+}
+
+func detailCode(c snapshot.Code) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version %s, sha256 %s", orNone(c.Version), orNone(c.CodeSha256))
+	fmt.Fprintf(&b, ", signing profile version %s, signing job %s", orNone(c.SigningProfileVersionARN), orNone(c.SigningJobARN))
+	if len(c.Layers) > 0 {
+		var ls []string
+		for _, l := range c.Layers {
+			ls = append(ls, l.ARN+" (profile "+orNone(l.SigningProfileVersionARN)+")")
+		}
+		b.WriteString(", layers " + strings.Join(ls, ", "))
+	}
+	return b.String()
+}
+
+func detailLayer(l snapshot.Layer) string {
+	return fmt.Sprintf("layer %s, signing profile version %s, signing job %s",
+		l.ARN, orNone(l.SigningProfileVersionARN), orNone(l.SigningJobARN))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func percent(w float64) string {
+	return strconv.FormatFloat(w*100, 'f', -1, 64) + "%"
+}
+
+func appendOnce(rs []finding.RuleID, r finding.RuleID) []finding.RuleID {
+	for _, x := range rs {
+		if x == r {
+			return rs
+		}
+	}
+	return append(rs, r)
+}
+
+func reserved(s snapshot.Snapshot) string {
+	if s.ReservedConcurrency == nil {
+		return ""
+	}
+	return strconv.Itoa(int(*s.ReservedConcurrency))
+}
+
+// ContainAction returns the containment of function fn; act falls
+// back to it when a restore cannot be done or trusted.
+func ContainAction(fn, previousReserved string, rules []finding.RuleID, why string) finding.Action {
+	undo := "aws lambda delete-function-concurrency --function-name " + fn
+	if previousReserved != "" {
+		undo = "aws lambda put-function-concurrency --function-name " + fn + " --reserved-concurrent-executions " + previousReserved
+	}
+	return finding.Action{
+		Kind: ActionContain, For: rules, Resource: fn, Done: "contained",
+		Params:  map[string]string{ParamFunction: fn, ParamReserved: previousReserved},
+		Summary: "stop every invocation of " + fn + " (reserved concurrency 0): " + why,
+		Undo:    undo,
+	}
+}
+
+func contain(s snapshot.Snapshot, rules []finding.RuleID, why string) finding.Action {
+	a := ContainAction(s.Name, reserved(s), rules, why)
+	a.Params[ParamRevisionID] = s.Latest.RevisionID
+	return a
+}
+
+func restoreCode(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID) finding.Action {
+	fn := s.Name
+	return finding.Action{
+		Kind: ActionRestoreCode, For: rules, Resource: fn, Done: "code restored",
+		Params: map[string]string{
+			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
+			ParamCodeSha256: s.Latest.CodeSha256, ParamReserved: reserved(s),
+		},
+		Summary: fmt.Sprintf("restore the code of trusted version %s into %s $LATEST (replacing sha256 %s); if it cannot be restored and trusted, stop all invocations instead",
+			t.Version, fn, orNone(s.Latest.CodeSha256)),
+		Undo: fmt.Sprintf("redeploy the replaced package (sha256 %s) with: aws lambda update-function-code --function-name %s --zip-file fileb://<package.zip>; if the function was contained instead: %s",
+			orNone(s.Latest.CodeSha256), fn, ContainAction(fn, reserved(s), nil, "").Undo),
+	}
+}
+
+func restoreLayers(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID) finding.Action {
+	fn := s.Name
+	var prev, next []string
+	for _, l := range s.Latest.Layers {
+		prev = append(prev, l.ARN)
+	}
+	for _, l := range t.Layers {
+		next = append(next, l.ARN)
+	}
+	undo := "aws lambda update-function-configuration --function-name " + fn + " --layers " + strings.Join(prev, " ")
+	return finding.Action{
+		Kind: ActionRestoreLayers, For: rules, Resource: fn, Done: "layers restored",
+		Params: map[string]string{
+			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
+			ParamPreviousLayers: strings.Join(prev, ","), ParamReserved: reserved(s),
+		},
+		Summary: fmt.Sprintf("restore the layers of trusted version %s on %s $LATEST (%s); if that fails, stop all invocations instead",
+			t.Version, fn, orNone(strings.Join(next, ", "))),
+		Undo: undo,
+	}
+}
+
+func moveAlias(fn string, a snapshot.Alias, version string, rules []finding.RuleID) finding.Action {
+	var ws []string
+	var vs []string
+	for v := range a.AdditionalWeights {
+		vs = append(vs, v)
+	}
+	sort.Strings(vs)
+	for _, v := range vs {
+		ws = append(ws, v+"="+strconv.FormatFloat(a.AdditionalWeights[v], 'f', -1, 64))
+	}
+	undo := fmt.Sprintf("aws lambda update-alias --function-name %s --name %s --function-version %s", fn, a.Name, a.FunctionVersion)
+	if len(ws) > 0 {
+		var js []string
+		for _, v := range vs {
+			js = append(js, fmt.Sprintf("%q:%s", v, strconv.FormatFloat(a.AdditionalWeights[v], 'f', -1, 64)))
+		}
+		undo += ` --routing-config '{"AdditionalVersionWeights":{` + strings.Join(js, ",") + `}}'`
+	}
+	return finding.Action{
+		Kind: ActionMoveAlias, For: rules, Resource: fn + ":" + a.Name, Done: "alias moved back",
+		Params: map[string]string{
+			ParamFunction: fn, ParamAlias: a.Name, ParamVersion: version, ParamRevisionID: a.RevisionID,
+			ParamPreviousVersion: a.FunctionVersion, ParamPreviousWeights: strings.Join(ws, ","),
+		},
+		Summary: fmt.Sprintf("point alias %s of %s at trusted version %s (was %s), weighted routing removed", a.Name, fn, version, a.FunctionVersion),
+		Undo:    undo,
+	}
+}
+
+func attachCSC(fn, arn, prev string, rules []finding.RuleID) finding.Action {
+	undo := "aws lambda delete-function-code-signing-config --function-name " + fn
+	if prev != "" {
+		undo = "aws lambda put-function-code-signing-config --function-name " + fn + " --code-signing-config-arn " + prev
+	}
+	return finding.Action{
+		Kind: ActionAttachCSC, For: rules, Resource: fn, Done: "code signing attached",
+		Params:  map[string]string{ParamFunction: fn, ParamCSC: arn, ParamPreviousCSC: prev},
+		Summary: "attach code signing config " + arn + " to " + fn,
+		Undo:    undo,
+	}
+}
+
+// layerResource names a layer finding's resource: the function, then the
+// layer's name and version ("payments-api/shared-utils:3"), with the owning
+// account for a layer of another account, so a person reads it at a glance
+// and two layers of one function stay two findings.
+func layerResource(fn, account, layerARN string) string {
+	i := strings.Index(layerARN, ":layer:")
+	if i < 0 {
+		return fn + "/" + layerARN
+	}
+	label := layerARN[i+len(":layer:"):]
+	if acct := snapshot.ARNAccount(layerARN); acct != "" && acct != account {
+		label = acct + ":" + label
+	}
+	return fn + "/" + label
+}

@@ -1,0 +1,31 @@
+// Package observe reads the current state of one Lambda function — the
+// observe step of the Lambda guard — into a Snapshot that the pure decision
+// (package decide) judges.
+//
+// Reads are spent carefully, since every Lambda control-plane call except
+// GetFunction shares one bucket of 15 requests per second per account and
+// region with the customer's own pipelines. GetFunction has its own quota of
+// 100 per second and returns configuration, layers, signing fields and
+// reserved concurrency in one call, so the Reader uses it wherever it can,
+// including for the published versions an alias routes to. What each event
+// type costs:
+//
+//	scope                    GetFunction (100/s)      shared 15/s bucket
+//	code event               1 ($LATEST)              1 GetFunctionCodeSigningConfig
+//	  (Create/UpdateFunction*, PublishVersion,        + 1 GetCodeSigningConfig if one other than
+//	   Put/DeleteFunctionCodeSigningConfig)           the configured one is attached
+//	                                                  (none for a container image)
+//	CSC event                as a code event, per     as a code event, + 1 GetCodeSigningConfig
+//	  (UpdateCodeSigningConfig) function using it     for the configured one too
+//	alias event              1 per routed version     1 GetAlias
+//	  (Create/UpdateAlias)   (1 or 2; 0 for $LATEST)
+//	full (sweep)             1 + 1 per routed version 1 GetFunctionCodeSigningConfig [+1 GetCodeSigningConfig]
+//	                         not already listed       + 1 ListAliases per 50 aliases
+//	                                                  + 1 ListVersionsByFunction per 50 versions
+//	versions (ReadVersions)  -                        1 ListVersionsByFunction per 50 versions
+//
+// ReadVersions is called only when a restore or an alias repair needs a
+// target: the newest trusted published version. The policy of the
+// configured code signing config is left to the events that change it
+// (Reader.ConfiguredCSC says why that is sound).
+package observe

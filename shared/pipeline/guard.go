@@ -1,0 +1,61 @@
+package pipeline
+
+import (
+	"context"
+
+	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/finding"
+)
+
+// Subject is a resource an event points at. Events are hints: the guard reads
+// the subject's current state and decides on that, never on the event.
+type Subject struct {
+	Type finding.ResourceType `json:"type"`
+	// Name is the function, repository or code signing config name or ARN.
+	Name string `json:"name"`
+	// Qualifier is an alias or version, where the event names one.
+	Qualifier string `json:"qualifier,omitempty"`
+}
+
+// Evaluator is one guard's own logic.
+type Evaluator interface {
+	// Subjects returns the resources a record points at; none means the
+	// record is not this guard's business.
+	// Finding them may take reads (a template names its repositories only
+	// through the API), hence ctx.
+	Subjects(ctx context.Context, rec cloudtrail.Record) ([]Subject, error)
+	// Evaluate reads the subject's current state and decides. A subject
+	// that no longer exists gives an empty decision, not an error.
+	Evaluate(ctx context.Context, s Subject) (finding.Decision, error)
+	// Act carries out one planned action, first checking again that the
+	// finding it answers still holds.
+	Act(ctx context.Context, s Subject, a finding.Action) Outcome
+}
+
+// OutcomeStatus says how an action ended.
+type OutcomeStatus string
+
+// The outcome statuses.
+const (
+	// OutcomeDone: the action was carried out.
+	OutcomeDone OutcomeStatus = "done"
+	// OutcomeNotNeeded: the state was already good when re-read.
+	OutcomeNotNeeded OutcomeStatus = "not-needed"
+	// OutcomeRefused: AWS will not allow it (for example CodeGuru Reviewer
+	// refusing new associations); retrying will not help.
+	OutcomeRefused OutcomeStatus = "refused"
+	// OutcomeFailed: the action failed; Err says why.
+	OutcomeFailed OutcomeStatus = "failed"
+)
+
+// Outcome is what came of one action. An action may end in another, safer
+// one (a restore that cannot be trusted ends in containment); Taken says
+// which action was finally carried out.
+type Outcome struct {
+	Action finding.Action  `json:"action"`
+	Status OutcomeStatus   `json:"status"`
+	Taken  *finding.Action `json:"taken,omitempty"`
+	// Message explains the outcome for the alert and the log.
+	Message string `json:"message,omitempty"`
+	Err     error  `json:"-"`
+}
