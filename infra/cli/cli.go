@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"audit":    {"evaluate every function and repository read-only and report (table, json, asff); exit 1 on findings", runAudit},
 		"evaluate": {"print, as JSON, the findings and planned actions the guards would have for a CloudTrail event; changes nothing", runEvaluate},
 		"demo":     {"play selfguard's scenarios on a local AWS account and check each outcome", runDemo},
+		"rules":    {"list every rule selfguard judges (--markdown: the README's table)", runRules},
 		"local":    {"serve the local AWS account (the selfguard emulator) and print the SDK environment", runLocal},
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/repoguard"
-	"github.com/selfguard/selfguard/shared/settings"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
 
@@ -27,14 +26,7 @@ var (
 	sqsEventSouce = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
 )
 
-func repoGuardActions() []string {
-	g := repoguard.New(nil, nil, settings.Settings{})
-	out := g.Reads()
-	for _, ps := range repoguard.Permissions {
-		out = append(out, ps...)
-	}
-	return out
-}
+func repoGuardActions() []string { return repoguard.Permissions() }
 
 func lambdaGuardActions() []string { return lambdaguard.Permissions() }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/rules"
 )
 
 // SNS limits, and the per-field bounds that keep a message well inside them.
@@ -82,12 +83,15 @@ const (
 	AttrKind     = "kind"
 	AttrSeverity = "severity"
 	AttrRule     = "rule"
-	AttrAction   = "action"
-	AttrOutcome  = "outcome"
-	AttrAccount  = "account"
-	AttrRegion   = "region"
-	AttrResource = "resource"
-	AttrMode     = "mode"
+	// AttrGuardrail names the rule's guardrail (code-signing, ...), from
+	// the rule registry.
+	AttrGuardrail = "guardrail"
+	AttrAction    = "action"
+	AttrOutcome   = "outcome"
+	AttrAccount   = "account"
+	AttrRegion    = "region"
+	AttrResource  = "resource"
+	AttrMode      = "mode"
 )
 
 // Outcome sums up the actions in one word, the worst first: failed, refused,
@@ -191,7 +195,12 @@ func Format(a Alert) Message {
 	fmt.Fprintf(&b, "selfguard found a %s problem with %s %s in account %s (%s).\n\n",
 		upper(f.Severity), Clean(string(f.ResourceType), 64), Clean(f.Resource, maxName), Clean(a.Account, 32), Clean(a.Region, 32))
 	line("Finding", f.Summary, maxLine)
-	line("Rule", string(f.Rule), maxName)
+	rule, known := rules.Get(f.Rule)
+	if known {
+		line("Rule", string(f.Rule)+" ("+string(rule.Guardrail)+"): "+rule.Title, maxLine)
+	} else {
+		line("Rule", string(f.Rule), maxName)
+	}
 	line("Severity", upper(f.Severity), 16)
 	line("Resource", f.Resource, maxName)
 	line("ARN", f.ARN, maxLine)
@@ -215,6 +224,9 @@ func Format(a Alert) Message {
 	b.WriteString(")\n")
 	if len(a.Actions) == 0 {
 		b.WriteString("Nothing: this finding has no automatic remedy. Please look at it.\n")
+		if known && len(rule.Actions) > 0 && a.Mode != finding.ModeEnforce {
+			line("In enforce", "selfguard "+rule.Enforce, maxLine)
+		}
 	}
 	for i, r := range a.Actions {
 		if i == maxActions {
@@ -245,15 +257,16 @@ func Format(a Alert) Message {
 	}
 
 	attrs := map[string]string{
-		AttrKind:     "finding",
-		AttrSeverity: string(f.Severity),
-		AttrRule:     string(f.Rule),
-		AttrAction:   a.kinds(),
-		AttrOutcome:  string(a.Outcome()),
-		AttrAccount:  a.Account,
-		AttrRegion:   a.Region,
-		AttrResource: f.Resource,
-		AttrMode:     string(a.Mode),
+		AttrKind:      "finding",
+		AttrSeverity:  string(f.Severity),
+		AttrRule:      string(f.Rule),
+		AttrGuardrail: string(rule.Guardrail),
+		AttrAction:    a.kinds(),
+		AttrOutcome:   string(a.Outcome()),
+		AttrAccount:   a.Account,
+		AttrRegion:    a.Region,
+		AttrResource:  f.Resource,
+		AttrMode:      string(a.Mode),
 	}
 	return Message{Subject: a.Subject(), Body: bound(b.String()), Attributes: cleanAttrs(attrs)}
 }

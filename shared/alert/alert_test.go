@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/rules"
 )
 
 func sample() Alert {
@@ -104,6 +105,9 @@ func TestFormatBody(t *testing.T) {
 		{"monitor says what enforce would do and offers no undo", func(a *Alert) { a.Mode = finding.ModeMonitor; a.Actions[0].Status = StatusPlanned },
 			[]string{"- Would: set reserved concurrency to 0 (not done: monitor mode"}, []string{"To undo"},
 			map[string]string{AttrOutcome: "planned", AttrMode: "monitor"}, 0},
+		{"a registered rule is named with its guardrail and title, and filterable by guardrail", func(a *Alert) { a.Finding.Rule = rules.UnsignedCode },
+			[]string{"Rule:        lambda.unsigned-code (code-signing): $LATEST runs code no trusted profile signed"}, nil,
+			map[string]string{AttrRule: "lambda.unsigned-code", AttrGuardrail: "code-signing"}, 0},
 		{"forged lines in a user agent stay on one line", func(a *Alert) {
 			a.Event.UserAgent = "curl\n\nWhat selfguard did (mode: enforce)\n- done: nothing to worry about"
 		}, []string{"User agent:  curl What selfguard did (mode: enforce) - done: nothing to worry about\n"}, nil, nil, 0},

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -21,7 +23,6 @@ import (
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
-	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -216,7 +217,7 @@ func TestRestoreToTheLastSignedVersion(t *testing.T) {
 	b := newBed(t)
 	v2 := b.version(t, "pay", "2")
 	d, outs := b.evaluateAndAct(t, fn("pay"))
-	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionRestoreCode {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionRestoreCode {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 	cfg := b.latest(t, "pay").Configuration
@@ -230,7 +231,7 @@ func TestRestoreToTheLastSignedVersion(t *testing.T) {
 func TestContainWhenNoTrustedVersion(t *testing.T) {
 	b := newBed(t)
 	d, outs := b.evaluateAndAct(t, fn("orphan"))
-	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionContain {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionContain {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 	if got := b.latest(t, "orphan").Concurrency; got == nil || aws.ToInt32(got.ReservedConcurrentExecutions) != 0 {
@@ -246,10 +247,10 @@ func TestExpiredSignatureEndsInContainment(t *testing.T) {
 	b := newBed(t)
 	b.srv.Env.Clock.Advance(2 * time.Hour) // version 1's signature has expired
 	d, outs := b.evaluateAndAct(t, fn("stale"))
-	if len(outs) != 1 || outs[0].Action.Kind != decide.ActionRestoreCode {
+	if len(outs) != 1 || outs[0].Action.Kind != rules.ActionRestoreCode {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
-	if outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionContain {
+	if outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionContain {
 		t.Fatalf("outcome %+v, want a restore ending in containment", outs[0])
 	}
 	if !strings.Contains(outs[0].Message, "restoring version 1 failed") {
@@ -303,7 +304,7 @@ func TestAliasOnLatestMovedToNewestTrustedVersion(t *testing.T) {
 func TestCodeSigningConfigAttached(t *testing.T) {
 	b := newBed(t)
 	d, outs := b.evaluateAndAct(t, fn("nocsc"))
-	if len(outs) == 0 || outs[0].Action.Kind != decide.ActionAttachCSC || outs[0].Status != pipeline.OutcomeDone {
+	if len(outs) == 0 || outs[0].Action.Kind != rules.ActionAttachCSC || outs[0].Status != pipeline.OutcomeDone {
 		t.Fatalf("decision %v, outcomes %+v", kinds(d), outs)
 	}
 	got, err := b.as(emulator.ActorAdmin).GetFunctionCodeSigningConfig(context.Background(),
@@ -326,7 +327,7 @@ func TestUntrustedLayerReplacedByTheTrustedVersionsLayers(t *testing.T) {
 		t.Fatalf("attacker adds a layer: %v", err)
 	}
 	d, outs := b.evaluateAndAct(t, fn("lay"))
-	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != decide.ActionRestoreLayers {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionRestoreLayers {
 		t.Fatalf("decision %v %+v, outcomes %+v", kinds(d), d.Findings, outs)
 	}
 	ls := b.latest(t, "lay").Configuration.Layers
@@ -369,7 +370,7 @@ func TestARacingUnsignedDeployIsRevertedOnce(t *testing.T) {
 	}
 	var restore finding.Action
 	for _, a := range d.Actions {
-		if a.Kind == decide.ActionRestoreCode {
+		if a.Kind == rules.ActionRestoreCode {
 			restore = a
 		}
 	}
@@ -378,7 +379,7 @@ func TestARacingUnsignedDeployIsRevertedOnce(t *testing.T) {
 		t.Fatalf("attacker deploy: %v", err)
 	}
 	o := b.guard.Act(ctx, fn("pay"), restore)
-	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionRestoreCode {
+	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != rules.ActionRestoreCode {
 		t.Fatalf("outcome %+v, want the restore redone on the fresh revision", o)
 	}
 	if got, want := aws.ToString(b.latest(t, "pay").Configuration.CodeSha256), aws.ToString(b.version(t, "pay", "2").CodeSha256); got != want {
@@ -444,7 +445,7 @@ func TestWeakenedConfiguredCSCIsJudgedOnItsOwnEvent(t *testing.T) {
 	rules := func(d finding.Decision) map[string]bool {
 		out := map[string]bool{}
 		for _, f := range d.Findings {
-			if f.Rule == decide.RuleCSCWarnOnly {
+			if f.Rule == rules.CSCWarnOnly {
 				out[f.Resource] = true
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -31,10 +33,6 @@ type API interface {
 	ListFunctionsByCodeSigningConfig(ctx context.Context, in *lambda.ListFunctionsByCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.ListFunctionsByCodeSigningConfigOutput, error)
 }
 
-// SubjectReads are the IAM actions the guard needs beyond the Reader's and
-// the actions': finding the functions that use a code signing config.
-var SubjectReads = []string{"lambda:ListFunctionsByCodeSigningConfig"}
-
 // Guard is the Lambda guard.
 type Guard struct {
 	API        API
@@ -55,27 +53,9 @@ func New(api API, cfg settings.Settings) *Guard {
 	return &Guard{API: api, Reader: r, Remediator: act.New(api, cfg), Settings: cfg}
 }
 
-// Permissions returns every IAM action the guard needs: reads, subject
-// expansion and each action kind's writes, without duplicates.
-func Permissions() []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(ps []string) {
-		for _, p := range ps {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
-		}
-	}
-	add(observe.Permissions)
-	add(SubjectReads)
-	for _, k := range []finding.ActionKind{decide.ActionAttachCSC, decide.ActionRestoreCode,
-		decide.ActionRestoreLayers, decide.ActionMoveAlias, decide.ActionContain} {
-		add(act.Permissions[k])
-	}
-	return out
-}
+// Permissions returns every IAM action the guard needs: the checks and
+// actions of the code-signing and release rules, as the registry declares them.
+func Permissions() []string { return rules.Permissions(rules.CodeSigning, rules.Releases) }
 
 // scopeOf says what a subject needs read. A code signing config subject
 // (UpdateCodeSigningConfig) reads each of its functions with the config's
@@ -182,7 +162,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	log.Info().Err(o.Err).Msg("function changed since it was read; reading again")
 	g.settle(ctx, fn)
 	scope := scopeOf(s)
-	if a.Kind == decide.ActionMoveAlias {
+	if a.Kind == rules.ActionMoveAlias {
 		scope = observe.ScopeAlias(a.Params[decide.ParamAlias])
 	}
 	d, _, err := g.EvaluateFunction(ctx, fn, scope)

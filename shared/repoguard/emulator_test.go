@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/selfguard/selfguard/shared/repoguard/observe"
+	"github.com/selfguard/selfguard/shared/rules"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -20,7 +21,6 @@ import (
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/pipeline"
-	"github.com/selfguard/selfguard/shared/repoguard/decide"
 	"github.com/selfguard/selfguard/shared/repoguard/reviewer"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -107,7 +107,7 @@ func (tb *testbed) actAll(t *testing.T, repo string, d finding.Decision) map[fin
 	return out
 }
 
-func rules(d finding.Decision) map[finding.RuleID]finding.Severity {
+func severities(d finding.Decision) map[finding.RuleID]finding.Severity {
 	m := map[finding.RuleID]finding.Severity{}
 	for _, f := range d.Findings {
 		m[f.Rule] = f.Severity
@@ -130,7 +130,7 @@ func TestEnforceOnARepositoryWithoutReview(t *testing.T) {
 			name:        "while CodeGuru refuses new associations the template is added and the refusal names the replacements",
 			closedToNew: true, wantReview: pipeline.OutcomeRefused,
 			wantMessage: []string{"Amazon Inspector", "Amazon Q Developer", "AccessDeniedException"},
-			wantAfter:   map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityMedium},
+			wantAfter:   map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityMedium},
 		},
 		{
 			name:        "where CodeGuru accepts the association the repository ends fully guarded",
@@ -147,14 +147,14 @@ func TestEnforceOnARepositoryWithoutReview(t *testing.T) {
 				CodeGuruClosedToNew: closed(tt.closedToNew), AssociationDelay: "0s",
 			})
 			d := tb.evaluate(t, "payments")
-			if got := rules(d); got[decide.RuleNoApprovalRule] != finding.SeverityHigh || got[decide.RuleNoAutomatedReview] != finding.SeverityMedium {
+			if got := severities(d); got[rules.NoApprovalRule] != finding.SeverityHigh || got[rules.NoAutomatedReview] != finding.SeverityMedium {
 				t.Fatalf("findings before = %v", got)
 			}
 			outs := tb.actAll(t, "payments", d)
-			if o := outs[decide.ActionAssociateTemplate]; o.Status != pipeline.OutcomeDone || !strings.Contains(o.Message, "created") {
+			if o := outs[rules.ActionAssociateTemplate]; o.Status != pipeline.OutcomeDone || !strings.Contains(o.Message, "created") {
 				t.Errorf("associate template: %s %q %v", o.Status, o.Message, o.Err)
 			}
-			o := outs[decide.ActionEnableReview]
+			o := outs[rules.ActionEnableReview]
 			if o.Status != tt.wantReview {
 				t.Errorf("enable review: %s %q %v, want %s", o.Status, o.Message, o.Err, tt.wantReview)
 			}
@@ -172,7 +172,7 @@ func TestEnforceOnARepositoryWithoutReview(t *testing.T) {
 			if tpl.ApprovalsOn("main") != 1 || tpl.Content.Version != "2018-11-08" {
 				t.Errorf("created template content = %s", tpl.RawContent)
 			}
-			if got := rules(tb.evaluate(t, "payments")); len(got) != len(tt.wantAfter) || got[decide.RuleNoAutomatedReview] != tt.wantAfter[decide.RuleNoAutomatedReview] {
+			if got := severities(tb.evaluate(t, "payments")); len(got) != len(tt.wantAfter) || got[rules.NoAutomatedReview] != tt.wantAfter[rules.NoAutomatedReview] {
 				t.Errorf("findings after = %v, want %v", got, tt.wantAfter)
 			}
 			if tt.wantCodeGuru != "" {
@@ -233,13 +233,13 @@ func TestApprovalTemplateRepairs(t *testing.T) {
 		required   int
 	}{
 		{"a disassociated template is associated again", guarded(oneOnMain, false),
-			decide.RuleNoApprovalRule, decide.ActionAssociateTemplate,
+			rules.NoApprovalRule, rules.ActionAssociateTemplate,
 			[]string{"AssociateApprovalRuleTemplateWithRepository"}, "disassociate-approval-rule-template-from-repository", 0},
 		{"a template weakened from 2 approvals to 1 is restored", guarded(oneOnMain, true),
-			decide.RuleWeakApprovalRule, decide.ActionRestoreTemplate,
+			rules.WeakApprovalRule, rules.ActionRestoreTemplate,
 			[]string{"UpdateApprovalRuleTemplateContent"}, oneOnMain, 2},
 		{"a template moved to the wrong branch is restored", guarded(oneOnDev, true),
-			decide.RuleWeakApprovalRule, decide.ActionRestoreTemplate,
+			rules.WeakApprovalRule, rules.ActionRestoreTemplate,
 			[]string{"UpdateApprovalRuleTemplateContent"}, oneOnDev, 0},
 	}
 	for _, tt := range tests {
@@ -250,7 +250,7 @@ func TestApprovalTemplateRepairs(t *testing.T) {
 				}
 			})
 			d := tb.evaluate(t, "payments")
-			if got := rules(d); len(got) != 1 || got[tt.wantRule] != finding.SeverityHigh {
+			if got := severities(d); len(got) != 1 || got[tt.wantRule] != finding.SeverityHigh {
 				t.Fatalf("findings = %v, want only %s", got, tt.wantRule)
 			}
 			if len(d.Actions) != 1 || d.Actions[0].Kind != tt.wantAction {
@@ -286,9 +286,9 @@ func TestReviewStatesFromCodeGuru(t *testing.T) {
 	}{
 		{repoemu.StateAssociated, map[finding.RuleID]finding.Severity{}},
 		{repoemu.StateAssociating, map[finding.RuleID]finding.Severity{}},
-		{repoemu.StateFailed, map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityMedium}},
-		{repoemu.StateDisassociating, map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityHigh}},
-		{repoemu.StateDisassociated, map[finding.RuleID]finding.Severity{decide.RuleNoAutomatedReview: finding.SeverityHigh}},
+		{repoemu.StateFailed, map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityMedium}},
+		{repoemu.StateDisassociating, map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityHigh}},
+		{repoemu.StateDisassociated, map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityHigh}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.state+" association", func(t *testing.T) {
@@ -300,11 +300,11 @@ func TestReviewStatesFromCodeGuru(t *testing.T) {
 				AssociationDelay:      "1h",
 			})
 			d := tb.evaluate(t, "payments")
-			got := rules(d)
-			if len(got) != len(tt.want) || got[decide.RuleNoAutomatedReview] != tt.want[decide.RuleNoAutomatedReview] {
+			got := severities(d)
+			if len(got) != len(tt.want) || got[rules.NoAutomatedReview] != tt.want[rules.NoAutomatedReview] {
 				t.Errorf("findings = %v, want %v", got, tt.want)
 			}
-			if tt.want[decide.RuleNoAutomatedReview] == finding.SeverityHigh && !strings.Contains(d.Findings[0].Detail, "2025-11-07") {
+			if tt.want[rules.NoAutomatedReview] == finding.SeverityHigh && !strings.Contains(d.Findings[0].Detail, "2025-11-07") {
 				t.Errorf("a removed association's finding should say it may not be re-created: %q", d.Findings[0].Detail)
 			}
 		})
@@ -356,7 +356,7 @@ func TestNothingToDo(t *testing.T) {
 			t.Errorf("%s: decision %+v, want empty", repo, d)
 		}
 	}
-	o := tb.g.Act(context.Background(), subject("gone"), finding.Action{Kind: decide.ActionAssociateTemplate, Resource: "gone"})
+	o := tb.g.Act(context.Background(), subject("gone"), finding.Action{Kind: rules.ActionAssociateTemplate, Resource: "gone"})
 	if o.Status != pipeline.OutcomeNotNeeded {
 		t.Errorf("acting on a deleted repository: %s %q", o.Status, o.Message)
 	}
@@ -376,10 +376,10 @@ func TestEachActionRereadsOnlyWhatItDependsOn(t *testing.T) {
 	tb.srv.Env.Calls.Reset()
 	d := tb.evaluate(t, "payments")
 	outs := tb.actAll(t, "payments", d)
-	if o := outs[decide.ActionAssociateTemplate]; o.Status != pipeline.OutcomeDone {
+	if o := outs[rules.ActionAssociateTemplate]; o.Status != pipeline.OutcomeDone {
 		t.Errorf("associate template: %s %q", o.Status, o.Message)
 	}
-	if o := outs[decide.ActionEnableReview]; o.Status != pipeline.OutcomeRefused {
+	if o := outs[rules.ActionEnableReview]; o.Status != pipeline.OutcomeRefused {
 		t.Errorf("enable review: %s %q", o.Status, o.Message)
 	}
 	got := map[string]int64{}
@@ -414,23 +414,23 @@ func TestTheRereadBeforeActingSeesChangesMadeMeanwhile(t *testing.T) {
 				ApprovalRuleTemplateName: aws.String(tmplName), RepositoryName: aws.String("payments")}); err != nil {
 				t.Fatal(err)
 			}
-		}, decide.ActionAssociateTemplate, "no longer needs"},
+		}, rules.ActionAssociateTemplate, "no longer needs"},
 		{"review set up meanwhile is not set up again", func(t *testing.T, tb *testbed) {
 			if _, err := tb.cg.AssociateRepository(context.Background(), &codegurureviewer.AssociateRepositoryInput{
 				Repository: &cgtypes.Repository{CodeCommit: &cgtypes.CodeCommitRepository{Name: aws.String("payments")}}}); err != nil {
 				t.Fatal(err)
 			}
-		}, decide.ActionEnableReview, "no longer needs"},
+		}, rules.ActionEnableReview, "no longer needs"},
 		{"a repository deleted meanwhile needs no template", func(t *testing.T, tb *testbed) {
 			if _, err := tb.cc.DeleteRepository(context.Background(), &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("payments")}); err != nil {
 				t.Fatal(err)
 			}
-		}, decide.ActionAssociateTemplate, "no longer exists"},
+		}, rules.ActionAssociateTemplate, "no longer exists"},
 		{"a repository deleted meanwhile needs no review", func(t *testing.T, tb *testbed) {
 			if _, err := tb.cc.DeleteRepository(context.Background(), &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("payments")}); err != nil {
 				t.Fatal(err)
 			}
-		}, decide.ActionEnableReview, "no longer exists"},
+		}, rules.ActionEnableReview, "no longer exists"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

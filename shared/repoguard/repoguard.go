@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
+
+	"github.com/selfguard/selfguard/shared/rules"
 
 	"github.com/selfguard/selfguard/shared/repoguard/observe"
 	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
@@ -138,9 +139,9 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 // listing cannot tell.
 func partsFor(k finding.ActionKind) observe.Parts {
 	switch k {
-	case decide.ActionAssociateTemplate, decide.ActionRestoreTemplate:
+	case rules.ActionAssociateTemplate, rules.ActionRestoreTemplate:
 		return observe.Parts{Approval: true}
-	case decide.ActionEnableReview:
+	case rules.ActionEnableReview:
 		return observe.Parts{Repository: true, Review: true}
 	}
 	return observe.AllParts
@@ -158,51 +159,6 @@ func still(d finding.Decision, a finding.Action) (finding.Action, bool) {
 	return finding.Action{}, false
 }
 
-// Permissions are the IAM actions each action kind needs, with the default
-// reviewer (CodeGuru Reviewer).
-var Permissions = permissions([]reviewer.Reviewer{reviewer.NewCodeGuru(nil)})
-
-// Permissions returns the IAM actions each action kind needs with this
-// guard's reviewers. Every action re-reads first, so the reads are included.
-func (g *Guard) Permissions() map[finding.ActionKind][]string { return permissions(g.Reviewers) }
-
-func permissions(rs []reviewer.Reviewer) map[finding.ActionKind][]string {
-	reads := reads(rs)
-	with := func(extra ...string) []string { return union(reads, extra) }
-	var enable []string
-	for _, r := range rs {
-		_, e := r.Permissions()
-		enable = append(enable, e...)
-	}
-	return map[finding.ActionKind][]string{
-		decide.ActionAssociateTemplate: with("codecommit:CreateApprovalRuleTemplate", "codecommit:AssociateApprovalRuleTemplateWithRepository"),
-		decide.ActionRestoreTemplate:   with("codecommit:UpdateApprovalRuleTemplateContent"),
-		decide.ActionEnableReview:      with(enable...),
-	}
-}
-
-// Reads returns the IAM actions Subjects and Evaluate need.
-func (g *Guard) Reads() []string { return reads(g.Reviewers) }
-
-func reads(rs []reviewer.Reviewer) []string {
-	out := append([]string{}, observe.Reads...)
-	out = append(out, subjectReads...)
-	for _, r := range rs {
-		s, _ := r.Permissions()
-		out = append(out, s...)
-	}
-	return union(out, nil)
-}
-
-func union(a, b []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range append(append([]string{}, a...), b...) {
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+// Permissions returns every IAM action the repository guard needs: the
+// checks and actions of the repository rules, as the registry declares them.
+func Permissions() []string { return rules.Permissions(rules.Repositories) }

@@ -15,13 +15,6 @@ import (
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
-// subjectReads are the IAM actions Subjects needs.
-var subjectReads = []string{
-	"codecommit:ListRepositories",
-	"codecommit:ListRepositoriesForApprovalRuleTemplate",
-	"codeguru-reviewer:DescribeRepositoryAssociation",
-}
-
 // Subjects implements pipeline.Evaluator. Some records name a template, not a
 // repository, so finding the repositories takes reads, bounded by
 // SubjectTimeout.

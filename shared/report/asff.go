@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/rules"
 )
 
 // ASFFSchemaVersion is the only schema version Security Hub accepts.
@@ -16,6 +17,16 @@ const ASFFSchemaVersion = "2018-10-08"
 // ASFF finding types are namespace/category/classifier; selfguard's rules
 // are configuration checks.
 const asffType = "Software and Configuration Checks/AWS Security Best Practices"
+
+// asffTypeOf names a finding's type by its rule's guardrail, from the rule
+// registry, so Security Hub can group selfguard's findings by guardrail.
+func asffTypeOf(id finding.RuleID) string {
+	r, ok := rules.Get(id)
+	if !ok {
+		return asffType
+	}
+	return asffType + "/selfguard-" + string(r.Guardrail)
+}
 
 // Length limits Security Hub enforces on the text fields.
 const (
@@ -86,7 +97,7 @@ func (r *Report) ASFF() []ASFFFinding {
 			ProductArn:    fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", part, it.Region, it.Account, it.Account),
 			GeneratorID:   "selfguard/" + string(f.Rule),
 			AwsAccountID:  it.Account,
-			Types:         []string{asffType},
+			Types:         []string{asffTypeOf(f.Rule)},
 			CreatedAt:     stamp,
 			UpdatedAt:     stamp,
 			Severity:      ASFFSeverity{Label: strings.ToUpper(string(f.Severity)), Original: string(f.Severity)},
@@ -97,6 +108,7 @@ func (r *Report) ASFF() []ASFFFinding {
 			}},
 			ProductFields: map[string]string{
 				"selfguard/rule":         string(f.Rule),
+				"selfguard/guardrail":    guardrailOf(f.Rule),
 				"selfguard/resourceType": string(f.ResourceType),
 				"selfguard/resource":     f.Resource,
 			},
@@ -186,4 +198,9 @@ func limit(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "..."
+}
+
+func guardrailOf(id finding.RuleID) string {
+	r, _ := rules.Get(id)
+	return string(r.Guardrail)
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -46,11 +48,11 @@ type API interface {
 // Permissions are the IAM actions each action kind needs. A restore may end
 // in containment, so it needs that permission too.
 var Permissions = map[finding.ActionKind][]string{
-	decide.ActionMoveAlias:     {"lambda:UpdateAlias"},
-	decide.ActionRestoreCode:   {"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PutFunctionConcurrency"},
-	decide.ActionRestoreLayers: {"lambda:GetFunction", "lambda:GetLayerVersion", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
-	decide.ActionContain:       {"lambda:PutFunctionConcurrency"},
-	decide.ActionAttachCSC:     {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
+	rules.ActionMoveAlias:     {"lambda:UpdateAlias"},
+	rules.ActionRestoreCode:   {"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PutFunctionConcurrency"},
+	rules.ActionRestoreLayers: {"lambda:GetFunction", "lambda:GetLayerVersion", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
+	rules.ActionContain:       {"lambda:PutFunctionConcurrency"},
+	rules.ActionAttachCSC:     {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
 }
 
 // Remediator carries out actions.
@@ -80,15 +82,15 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 	log := zerolog.Ctx(ctx).With().Str("action", string(a.Kind)).Str("resource", a.Resource).Logger()
 	var o pipeline.Outcome
 	switch a.Kind {
-	case decide.ActionMoveAlias:
+	case rules.ActionMoveAlias:
 		o = r.moveAlias(ctx, a)
-	case decide.ActionRestoreCode:
+	case rules.ActionRestoreCode:
 		o = r.restoreCode(ctx, a)
-	case decide.ActionRestoreLayers:
+	case rules.ActionRestoreLayers:
 		o = r.restoreLayers(ctx, a)
-	case decide.ActionContain:
+	case rules.ActionContain:
 		o = r.plannedContain(ctx, a)
-	case decide.ActionAttachCSC:
+	case rules.ActionAttachCSC:
 		o = r.attachCSC(ctx, a)
 	default:
 		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))

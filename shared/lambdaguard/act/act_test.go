@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -193,7 +195,7 @@ func world(t *testing.T) (*fakeLambda, finding.Action) {
 		location:     code.URL + "/code/pay-3.zip",
 		signOnDeploy: profile + "/v1",
 	}
-	a := finding.Action{Kind: decide.ActionRestoreCode, For: []finding.RuleID{decide.RuleUnsignedCode}, Resource: "pay",
+	a := finding.Action{Kind: rules.ActionRestoreCode, For: []finding.RuleID{rules.UnsignedCode}, Resource: "pay",
 		Params: map[string]string{decide.ParamFunction: "pay", decide.ParamVersion: "3",
 			decide.ParamRevisionID: "r1", decide.ParamReserved: "10"}}
 	return f, a
@@ -215,35 +217,35 @@ func TestRestoreCode(t *testing.T) {
 		conflict  bool
 		message   string
 	}{
-		{name: "trusted code is restored and verified", status: pipeline.OutcomeDone, taken: decide.ActionRestoreCode},
+		{name: "trusted code is restored and verified", status: pipeline.OutcomeDone, taken: rules.ActionRestoreCode},
 		{name: "restored code without a recorded signature is contained, never restored again",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { f.signOnDeploy = "" },
-			status:  pipeline.OutcomeDone, taken: decide.ActionContain, contained: true, message: "not trusted"},
+			status:  pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "not trusted"},
 		{name: "an expired presigned location ends in containment",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { f.location += "?expired=1" },
-			status:  pipeline.OutcomeDone, taken: decide.ActionContain, contained: true, message: "HTTP 403"},
+			status:  pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "HTTP 403"},
 		{name: "a package over the upload limit ends in containment",
 			arrange: func(_ *fakeLambda, _ *finding.Action, r *Remediator) { r.MaxCodeSize = 8 },
-			status:  pipeline.OutcomeDone, taken: decide.ActionContain, contained: true, message: "upload limit"},
+			status:  pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "upload limit"},
 		{name: "a package whose sha256 differs from Lambda's is not deployed",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) {
 				v := f.versions["3"]
 				v.CodeSha256 = aws.String("other")
 				f.versions["3"] = v
 			},
-			status: pipeline.OutcomeDone, taken: decide.ActionContain, contained: true, message: "sha256"},
+			status: pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "sha256"},
 		{name: "a signature Lambda rejects ends in containment",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) {
 				f.updateErr = &types.CodeVerificationFailedException{Message: aws.String("signature expired")}
 			},
-			status: pipeline.OutcomeDone, taken: decide.ActionContain, contained: true, message: "signature expired"},
+			status: pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "signature expired"},
 		{name: "a container image version cannot be restored",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) {
 				v := f.versions["3"]
 				v.PackageType = types.PackageTypeImage
 				f.versions["3"] = v
 			},
-			status: pipeline.OutcomeDone, taken: decide.ActionContain, contained: true},
+			status: pipeline.OutcomeDone, taken: rules.ActionContain, contained: true},
 		{name: "a newer deploy (412) is never clobbered",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { f.latest.RevisionId = aws.String("r2") },
 			status:  pipeline.OutcomeFailed, conflict: true},
@@ -257,7 +259,7 @@ func TestRestoreCode(t *testing.T) {
 			status:  pipeline.OutcomeNotNeeded},
 		{name: "a deleted target version ends in containment",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { delete(f.versions, "3") },
-			status:  pipeline.OutcomeDone, taken: decide.ActionContain, contained: true, message: "gone"},
+			status:  pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "gone"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -288,7 +290,7 @@ func TestRestoreCode(t *testing.T) {
 			if tc.message != "" && !strings.Contains(o.Message, tc.message) {
 				t.Errorf("message %q lacks %q", o.Message, tc.message)
 			}
-			if tc.status == pipeline.OutcomeDone && tc.taken == decide.ActionRestoreCode && string(f.zip) != string(trustedZip) {
+			if tc.status == pipeline.OutcomeDone && tc.taken == rules.ActionRestoreCode && string(f.zip) != string(trustedZip) {
 				t.Errorf("deployed %q, want version 3's package", f.zip)
 			}
 		})
@@ -314,7 +316,7 @@ func TestRestoreReadsOnceAfterAnUpdateInProgress(t *testing.T) {
 			f, a := world(t)
 			f.inProgressFor = tc.inProgressFor
 			o := remediator(f).Do(context.Background(), a)
-			if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionRestoreCode {
+			if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != rules.ActionRestoreCode {
 				t.Fatalf("outcome %+v; calls %v", o, f.calls)
 			}
 			if got := strings.Join(f.calls, " "); got != tc.want {
@@ -326,7 +328,7 @@ func TestRestoreReadsOnceAfterAnUpdateInProgress(t *testing.T) {
 
 func TestMoveAliasRemovesWeights(t *testing.T) {
 	f, _ := world(t)
-	a := finding.Action{Kind: decide.ActionMoveAlias, Resource: "pay:prod", Params: map[string]string{
+	a := finding.Action{Kind: rules.ActionMoveAlias, Resource: "pay:prod", Params: map[string]string{
 		decide.ParamFunction: "pay", decide.ParamAlias: "prod", decide.ParamVersion: "3", decide.ParamRevisionID: "ar1"}}
 	o := remediator(f).Do(context.Background(), a)
 	if o.Status != pipeline.OutcomeDone {
@@ -354,7 +356,7 @@ func TestAttachCSC(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, _ := world(t)
 			f.csc = tc.current
-			a := finding.Action{Kind: decide.ActionAttachCSC, Resource: "pay", Params: map[string]string{
+			a := finding.Action{Kind: rules.ActionAttachCSC, Resource: "pay", Params: map[string]string{
 				decide.ParamFunction: "pay", decide.ParamCSC: ours, decide.ParamPreviousCSC: ""}}
 			o := remediator(f).Do(context.Background(), a)
 			if o.Status != tc.status {
@@ -373,10 +375,10 @@ func TestRestoreLayers(t *testing.T) {
 	v := f.versions["3"]
 	v.Layers = []types.Layer{{Arn: aws.String("arn:aws:lambda:eu-west-1:111122223333:layer:shared:3")}}
 	f.versions["3"] = v
-	a := finding.Action{Kind: decide.ActionRestoreLayers, Resource: "pay", Params: map[string]string{
+	a := finding.Action{Kind: rules.ActionRestoreLayers, Resource: "pay", Params: map[string]string{
 		decide.ParamFunction: "pay", decide.ParamVersion: "3", decide.ParamRevisionID: "r1"}}
 	o := remediator(f).Do(context.Background(), a)
-	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionRestoreLayers {
+	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != rules.ActionRestoreLayers {
 		t.Fatalf("outcome %+v", o)
 	}
 	if len(f.layers) != 1 || !strings.HasSuffix(f.layers[0], ":layer:shared:3") {
@@ -409,8 +411,8 @@ func TestPlannedContainRechecksRevision(t *testing.T) {
 }
 
 func TestPermissionsCoverEveryKind(t *testing.T) {
-	for _, k := range []finding.ActionKind{decide.ActionMoveAlias, decide.ActionRestoreCode,
-		decide.ActionRestoreLayers, decide.ActionContain, decide.ActionAttachCSC} {
+	for _, k := range []finding.ActionKind{rules.ActionMoveAlias, rules.ActionRestoreCode,
+		rules.ActionRestoreLayers, rules.ActionContain, rules.ActionAttachCSC} {
 		if len(Permissions[k]) == 0 {
 			t.Errorf("no permissions declared for %s", k)
 		}

@@ -6,45 +6,19 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
-// The rules of the Lambda guard.
-const (
-	RuleUnsignedCode          finding.RuleID = "lambda.unsigned-code"
-	RuleUntrustedSigner       finding.RuleID = "lambda.untrusted-signer"
-	RuleUntrustedLayer        finding.RuleID = "lambda.untrusted-layer"
-	RuleForeignLayer          finding.RuleID = "lambda.foreign-layer"
-	RuleNoCodeSigningConfig   finding.RuleID = "lambda.no-code-signing-config"
-	RuleCSCWarnOnly           finding.RuleID = "lambda.csc-warn-only"
-	RuleCSCUntrustedPublisher finding.RuleID = "lambda.csc-untrusted-publisher"
-	RuleImageUnverifiable     finding.RuleID = "lambda.image-unverifiable"
-	RuleAliasLatest           finding.RuleID = "lambda.alias-latest"
-	RuleAliasUntrustedVersion finding.RuleID = "lambda.alias-untrusted-version"
-)
-
-// The action kinds the Lambda guard plans.
-const (
-	// ActionMoveAlias points an alias at one version, weights removed.
-	// Params: function, alias, version, revisionId, previousVersion, previousWeights.
-	ActionMoveAlias finding.ActionKind = "lambda.move-alias"
-	// ActionRestoreCode puts a trusted version's code back into $LATEST.
-	// Params: function, version, revisionId, codeSha256, reservedConcurrency.
-	ActionRestoreCode finding.ActionKind = "lambda.restore-code"
-	// ActionRestoreLayers puts a trusted version's layer list back on $LATEST.
-	// Params: function, version, revisionId, previousLayers, reservedConcurrency.
-	ActionRestoreLayers finding.ActionKind = "lambda.restore-layers"
-	// ActionContain sets reserved concurrency to 0: nothing runs.
-	// Params: function, revisionId, reservedConcurrency (previous, "" for none).
-	ActionContain finding.ActionKind = "lambda.contain"
-	// ActionAttachCSC attaches the configured code signing config.
-	// Params: function, codeSigningConfigArn, previousCodeSigningConfigArn.
-	ActionAttachCSC finding.ActionKind = "lambda.attach-csc"
-)
-
-// Params keys.
+// Params keys. The actions use them so:
+//   - rules.ActionMoveAlias: function, alias, version, revisionId, previousVersion, previousWeights
+//   - rules.ActionRestoreCode: function, version, revisionId, codeSha256, reservedConcurrency
+//   - rules.ActionRestoreLayers: function, version, revisionId, previousLayers, reservedConcurrency
+//   - rules.ActionContain: function, revisionId, reservedConcurrency (previous, "" for none)
+//   - rules.ActionAttachCSC: function, codeSigningConfigArn, previousCodeSigningConfigArn
 const (
 	ParamFunction        = "function"
 	ParamAlias           = "alias"
@@ -72,11 +46,11 @@ type Verdict struct {
 func CodeVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
 	switch {
 	case c.PackageType == snapshot.PackageImage:
-		return Verdict{Rule: RuleImageUnverifiable, Why: "a container image, which cannot be signed"}
+		return Verdict{Rule: rules.ImageUnverifiable, Why: "a container image, which cannot be signed"}
 	case c.SigningProfileVersionARN == "":
-		return Verdict{Rule: RuleUnsignedCode, Why: "unsigned"}
+		return Verdict{Rule: rules.UnsignedCode, Why: "unsigned"}
 	case !cfg.Trusted(c.SigningProfileVersionARN):
-		return Verdict{Rule: RuleUntrustedSigner, Why: "signed by untrusted profile " + c.SigningProfileVersionARN}
+		return Verdict{Rule: rules.UntrustedSigner, Why: "signed by untrusted profile " + c.SigningProfileVersionARN}
 	}
 	return Verdict{Trusted: true}
 }
@@ -85,9 +59,9 @@ func CodeVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
 func LayerVerdict(l snapshot.Layer, cfg settings.Settings) Verdict {
 	switch {
 	case l.SigningProfileVersionARN == "":
-		return Verdict{Rule: RuleUntrustedLayer, Why: "layer " + l.ARN + " is unsigned"}
+		return Verdict{Rule: rules.UntrustedLayer, Why: "layer " + l.ARN + " is unsigned"}
 	case !cfg.Trusted(l.SigningProfileVersionARN):
-		return Verdict{Rule: RuleUntrustedLayer, Why: "layer " + l.ARN + " is signed by untrusted profile " + l.SigningProfileVersionARN}
+		return Verdict{Rule: rules.UntrustedLayer, Why: "layer " + l.ARN + " is signed by untrusted profile " + l.SigningProfileVersionARN}
 	}
 	return Verdict{Trusted: true}
 }
@@ -149,12 +123,8 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 	fn := s.Name
 
 	if s.PackageType == snapshot.PackageImage {
-		d.Findings = append(d.Findings, finding.Finding{
-			Rule: RuleImageUnverifiable, Severity: finding.SeverityLow,
-			ResourceType: finding.ResourceFunction, Resource: fn, ARN: s.ARN,
-			Summary: "container image function: its code cannot be signed or verified",
-			Detail:  detailCode(s.Latest),
-		})
+		d.Findings = append(d.Findings, rules.Finding(rules.ImageUnverifiable, fn, s.ARN,
+			"container image function: its code cannot be signed or verified", detailCode(s.Latest)))
 	}
 
 	// Code signing config first, so that a restore after it is verified.
@@ -162,19 +132,19 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 		var cscRules []finding.RuleID
 		prev := ""
 		if s.CSC == nil {
-			d.Findings = append(d.Findings, fnFinding(s, RuleNoCodeSigningConfig, finding.SeverityHigh,
+			d.Findings = append(d.Findings, fnFinding(s, rules.NoCodeSigningConfig,
 				"no code signing config: Lambda verifies no signature on deploy",
 				"Without a code signing config any code deploys and no signing fields are recorded."))
-			cscRules = append(cscRules, RuleNoCodeSigningConfig)
+			cscRules = append(cscRules, rules.NoCodeSigningConfig)
 		} else if prev = s.CSC.ARN; !s.CSC.PolicyNotRead {
 			// A policy not read is the configured CSC's on a code event:
 			// it is judged on the UpdateCodeSigningConfig event and by the
 			// sweep (observe.Reader.ConfiguredCSC).
 			if !s.CSC.Enforced() {
-				d.Findings = append(d.Findings, fnFinding(s, RuleCSCWarnOnly, finding.SeverityMedium,
+				d.Findings = append(d.Findings, fnFinding(s, rules.CSCWarnOnly,
 					"code signing config "+s.CSC.ARN+" only warns: unsigned code still deploys",
 					"UntrustedArtifactOnDeployment="+s.CSC.UntrustedArtifactOnDeployment))
-				cscRules = append(cscRules, RuleCSCWarnOnly)
+				cscRules = append(cscRules, rules.CSCWarnOnly)
 			}
 			var bad []string
 			for _, p := range s.CSC.AllowedPublishers {
@@ -183,10 +153,10 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 				}
 			}
 			if len(bad) > 0 {
-				d.Findings = append(d.Findings, fnFinding(s, RuleCSCUntrustedPublisher, finding.SeverityHigh,
+				d.Findings = append(d.Findings, fnFinding(s, rules.CSCUntrustedPublisher,
 					"code signing config "+s.CSC.ARN+" allows untrusted publisher "+strings.Join(bad, ", "),
 					"allowed publishers: "+strings.Join(s.CSC.AllowedPublishers, ", ")))
-				cscRules = append(cscRules, RuleCSCUntrustedPublisher)
+				cscRules = append(cscRules, rules.CSCUntrustedPublisher)
 			}
 		}
 		if len(cscRules) > 0 && cfg.CodeSigningConfigARN != "" && cfg.CodeSigningConfigARN != prev {
@@ -199,21 +169,21 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 		var codeRules, layerRules []finding.RuleID
 		if v := CodeVerdict(s.Latest, cfg); !v.Trusted {
 			sum := "unsigned code in $LATEST"
-			if v.Rule == RuleUntrustedSigner {
+			if v.Rule == rules.UntrustedSigner {
 				sum = "$LATEST code " + v.Why
 			}
-			d.Findings = append(d.Findings, fnFinding(s, v.Rule, finding.SeverityHigh, sum, detailCode(s.Latest)))
+			d.Findings = append(d.Findings, fnFinding(s, v.Rule, sum, detailCode(s.Latest)))
 			codeRules = append(codeRules, v.Rule)
 		}
 		for _, l := range s.Latest.Layers {
 			if v := LayerVerdict(l, cfg); !v.Trusted {
-				f := fnFinding(s, RuleUntrustedLayer, finding.SeverityHigh, v.Why+" (in $LATEST)", detailLayer(l))
+				f := fnFinding(s, rules.UntrustedLayer, v.Why+" (in $LATEST)", detailLayer(l))
 				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
 				d.Findings = append(d.Findings, f)
-				layerRules = appendOnce(layerRules, RuleUntrustedLayer)
+				layerRules = appendOnce(layerRules, rules.UntrustedLayer)
 			}
 			if acct := l.Account(); acct != "" && s.Account != "" && acct != s.Account {
-				f := fnFinding(s, RuleForeignLayer, finding.SeverityMedium,
+				f := fnFinding(s, rules.ForeignLayer,
 					"layer "+l.ARN+" in $LATEST comes from another account ("+acct+")", detailLayer(l))
 				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
 				d.Findings = append(d.Findings, f)
@@ -240,16 +210,12 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 
 	// Aliases.
 	for _, a := range s.Aliases {
-		var rules []finding.RuleID
+		var ids []finding.RuleID
 		res := fn + ":" + a.Name
 		if a.FunctionVersion == snapshot.Latest {
-			d.Findings = append(d.Findings, finding.Finding{
-				Rule: RuleAliasLatest, Severity: finding.SeverityHigh, ResourceType: finding.ResourceAlias,
-				Resource: res, ARN: a.ARN,
-				Summary: "alias " + a.Name + " points to $LATEST: every deploy is released at once",
-				Detail:  "alias revision " + a.RevisionID,
-			})
-			rules = append(rules, RuleAliasLatest)
+			d.Findings = append(d.Findings, rules.Finding(rules.AliasLatest, res, a.ARN,
+				"alias "+a.Name+" points to $LATEST: every deploy is released at once", "alias revision "+a.RevisionID))
+			ids = append(ids, rules.AliasLatest)
 		}
 		for _, rt := range a.Routes() {
 			if rt.Version == snapshot.Latest {
@@ -263,22 +229,18 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 			if v.Trusted {
 				continue
 			}
-			d.Findings = append(d.Findings, finding.Finding{
-				Rule: RuleAliasUntrustedVersion, Severity: finding.SeverityCritical, ResourceType: finding.ResourceAlias,
-				Resource: res, ARN: a.ARN,
-				Summary: fmt.Sprintf("alias %s routes %s to version %s, %s", a.Name, percent(rt.Weight), rt.Version, v.Why),
-				Detail:  detailCode(c),
-			})
-			rules = appendOnce(rules, RuleAliasUntrustedVersion)
+			d.Findings = append(d.Findings, rules.Finding(rules.AliasUntrustedVersion, res, a.ARN,
+				fmt.Sprintf("alias %s routes %s to version %s, %s", a.Name, percent(rt.Weight), rt.Version, v.Why), detailCode(c)))
+			ids = appendOnce(ids, rules.AliasUntrustedVersion)
 		}
-		if len(rules) == 0 {
+		if len(ids) == 0 {
 			continue
 		}
 		if !s.VersionsListed {
 			needsTarget = true
 		}
 		if haveTarget {
-			d.Actions = append(d.Actions, moveAlias(fn, a, target.Version, rules))
+			d.Actions = append(d.Actions, moveAlias(fn, a, target.Version, ids))
 		} else if s.VersionsListed {
 			for i := range d.Findings {
 				if d.Findings[i].Resource == res {
@@ -290,9 +252,10 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 	return d, needsTarget
 }
 
-func fnFinding(s snapshot.Snapshot, rule finding.RuleID, sev finding.Severity, summary, detail string) finding.Finding {
-	return finding.Finding{Rule: rule, Severity: sev, ResourceType: finding.ResourceFunction,
-		Resource: s.Name, ARN: s.ARN, Summary: summary, Detail: detail}
+func fnFinding(s snapshot.Snapshot, rule finding.RuleID, summary, detail string) finding.Finding {
+	f := rules.Finding(rule, s.Name, s.ARN, summary, detail)
+	f.ResourceType = finding.ResourceFunction
+	return f
 }
 
 func detailCode(c snapshot.Code) string {
@@ -343,29 +306,29 @@ func reserved(s snapshot.Snapshot) string {
 
 // ContainAction returns the containment of function fn; act falls
 // back to it when a restore cannot be done or trusted.
-func ContainAction(fn, previousReserved string, rules []finding.RuleID, why string) finding.Action {
+func ContainAction(fn, previousReserved string, ids []finding.RuleID, why string) finding.Action {
 	undo := "aws lambda delete-function-concurrency --function-name " + fn
 	if previousReserved != "" {
 		undo = "aws lambda put-function-concurrency --function-name " + fn + " --reserved-concurrent-executions " + previousReserved
 	}
 	return finding.Action{
-		Kind: ActionContain, For: rules, Resource: fn, Done: "contained",
+		Kind: rules.ActionContain, For: ids, Resource: fn, Done: rules.Done(rules.ActionContain),
 		Params:  map[string]string{ParamFunction: fn, ParamReserved: previousReserved},
 		Summary: "stop every invocation of " + fn + " (reserved concurrency 0): " + why,
 		Undo:    undo,
 	}
 }
 
-func contain(s snapshot.Snapshot, rules []finding.RuleID, why string) finding.Action {
-	a := ContainAction(s.Name, reserved(s), rules, why)
+func contain(s snapshot.Snapshot, ids []finding.RuleID, why string) finding.Action {
+	a := ContainAction(s.Name, reserved(s), ids, why)
 	a.Params[ParamRevisionID] = s.Latest.RevisionID
 	return a
 }
 
-func restoreCode(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID) finding.Action {
+func restoreCode(s snapshot.Snapshot, t snapshot.Code, ids []finding.RuleID) finding.Action {
 	fn := s.Name
 	return finding.Action{
-		Kind: ActionRestoreCode, For: rules, Resource: fn, Done: "code restored",
+		Kind: rules.ActionRestoreCode, For: ids, Resource: fn, Done: rules.Done(rules.ActionRestoreCode),
 		Params: map[string]string{
 			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
 			ParamCodeSha256: s.Latest.CodeSha256, ParamReserved: reserved(s),
@@ -377,7 +340,7 @@ func restoreCode(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID) f
 	}
 }
 
-func restoreLayers(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID) finding.Action {
+func restoreLayers(s snapshot.Snapshot, t snapshot.Code, ids []finding.RuleID) finding.Action {
 	fn := s.Name
 	var prev, next []string
 	for _, l := range s.Latest.Layers {
@@ -388,7 +351,7 @@ func restoreLayers(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID)
 	}
 	undo := "aws lambda update-function-configuration --function-name " + fn + " --layers " + strings.Join(prev, " ")
 	return finding.Action{
-		Kind: ActionRestoreLayers, For: rules, Resource: fn, Done: "layers restored",
+		Kind: rules.ActionRestoreLayers, For: ids, Resource: fn, Done: rules.Done(rules.ActionRestoreLayers),
 		Params: map[string]string{
 			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
 			ParamPreviousLayers: strings.Join(prev, ","), ParamReserved: reserved(s),
@@ -399,7 +362,7 @@ func restoreLayers(s snapshot.Snapshot, t snapshot.Code, rules []finding.RuleID)
 	}
 }
 
-func moveAlias(fn string, a snapshot.Alias, version string, rules []finding.RuleID) finding.Action {
+func moveAlias(fn string, a snapshot.Alias, version string, ids []finding.RuleID) finding.Action {
 	var ws []string
 	var vs []string
 	for v := range a.AdditionalWeights {
@@ -418,7 +381,7 @@ func moveAlias(fn string, a snapshot.Alias, version string, rules []finding.Rule
 		undo += ` --routing-config '{"AdditionalVersionWeights":{` + strings.Join(js, ",") + `}}'`
 	}
 	return finding.Action{
-		Kind: ActionMoveAlias, For: rules, Resource: fn + ":" + a.Name, Done: "alias moved back",
+		Kind: rules.ActionMoveAlias, For: ids, Resource: fn + ":" + a.Name, Done: rules.Done(rules.ActionMoveAlias),
 		Params: map[string]string{
 			ParamFunction: fn, ParamAlias: a.Name, ParamVersion: version, ParamRevisionID: a.RevisionID,
 			ParamPreviousVersion: a.FunctionVersion, ParamPreviousWeights: strings.Join(ws, ","),
@@ -428,13 +391,13 @@ func moveAlias(fn string, a snapshot.Alias, version string, rules []finding.Rule
 	}
 }
 
-func attachCSC(fn, arn, prev string, rules []finding.RuleID) finding.Action {
+func attachCSC(fn, arn, prev string, ids []finding.RuleID) finding.Action {
 	undo := "aws lambda delete-function-code-signing-config --function-name " + fn
 	if prev != "" {
 		undo = "aws lambda put-function-code-signing-config --function-name " + fn + " --code-signing-config-arn " + prev
 	}
 	return finding.Action{
-		Kind: ActionAttachCSC, For: rules, Resource: fn, Done: "code signing attached",
+		Kind: rules.ActionAttachCSC, For: ids, Resource: fn, Done: rules.Done(rules.ActionAttachCSC),
 		Params:  map[string]string{ParamFunction: fn, ParamCSC: arn, ParamPreviousCSC: prev},
 		Summary: "attach code signing config " + arn + " to " + fn,
 		Undo:    undo,

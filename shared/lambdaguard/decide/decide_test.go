@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -86,34 +88,34 @@ func TestDecide(t *testing.T) {
 			s := base()
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUnsignedCode}, actions: []finding.ActionKind{ActionRestoreCode},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionRestoreCode},
 			params: map[string]string{ParamVersion: "3", ParamRevisionID: "rev-$LATEST", ParamCodeSha256: "BAD"}, summary: "unsigned code in $LATEST"}},
 		{name: "version 10 is newer than version 9", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Versions["9"], s.Versions["10"] = signed("9", "s9"), signed("10", "s10")
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUnsignedCode}, actions: []finding.ActionKind{ActionRestoreCode}, params: map[string]string{ParamVersion: "10"}}},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionRestoreCode}, params: map[string]string{ParamVersion: "10"}}},
 		{name: "code signed by an untrusted profile is restored, skipping untrusted versions", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Latest = by(snapshot.Latest, "EVIL", otherV1)
 			s.Versions["4"] = by("4", "EVIL", otherV1)
 			s.Versions["5"] = unsigned("5", "u5")
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUntrustedSigner}, actions: []finding.ActionKind{ActionRestoreCode},
+		}, want: want{rules: []finding.RuleID{rules.UntrustedSigner}, actions: []finding.ActionKind{rules.ActionRestoreCode},
 			params: map[string]string{ParamVersion: "3"}, summary: "signed by untrusted profile " + otherV1}},
 		{name: "code signed by a retired profile version is untrusted", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Latest = by(snapshot.Latest, "OLD", oldV)
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUntrustedSigner}, actions: []finding.ActionKind{ActionRestoreCode}}},
+		}, want: want{rules: []finding.RuleID{rules.UntrustedSigner}, actions: []finding.ActionKind{rules.ActionRestoreCode}}},
 		{name: "a CSC's allowed publisher does not make a profile trusted", snap: func() snapshot.Snapshot {
 			s := base()
 			s.CSC.AllowedPublishers = append(s.CSC.AllowedPublishers, otherV1)
 			s.Latest = by(snapshot.Latest, "EVIL", otherV1)
 			return s
-		}, want: want{rules: []finding.RuleID{RuleCSCUntrustedPublisher, RuleUntrustedSigner},
-			actions: []finding.ActionKind{ActionRestoreCode}, summary: "allows untrusted publisher " + otherV1}},
+		}, want: want{rules: []finding.RuleID{rules.CSCUntrustedPublisher, rules.UntrustedSigner},
+			actions: []finding.ActionKind{rules.ActionRestoreCode}, summary: "allows untrusted publisher " + otherV1}},
 		{name: "untrusted code with no trusted version is contained", snap: func() snapshot.Snapshot {
 			s := base()
 			n := int32(25)
@@ -121,81 +123,81 @@ func TestDecide(t *testing.T) {
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			s.Versions = map[string]snapshot.Code{"1": unsigned("1", "u1")}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUnsignedCode}, actions: []finding.ActionKind{ActionContain},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionContain},
 			params: map[string]string{ParamReserved: "25"}}},
 		{name: "no CSC: flagged and our CSC attached before the restore", snap: func() snapshot.Snapshot {
 			s := base()
 			s.CSC = nil
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			return s
-		}, want: want{rules: []finding.RuleID{RuleNoCodeSigningConfig, RuleUnsignedCode},
-			actions: []finding.ActionKind{ActionAttachCSC, ActionRestoreCode}, params: map[string]string{ParamCSC: ourCSC, ParamPreviousCSC: ""}}},
+		}, want: want{rules: []finding.RuleID{rules.NoCodeSigningConfig, rules.UnsignedCode},
+			actions: []finding.ActionKind{rules.ActionAttachCSC, rules.ActionRestoreCode}, params: map[string]string{ParamCSC: ourCSC, ParamPreviousCSC: ""}}},
 		{name: "no CSC and none configured: flagged only", snap: func() snapshot.Snapshot {
 			s := base()
 			s.CSC = nil
 			return s
 		}, cfg: func() settings.Settings { c := cfg(); c.CodeSigningConfigARN = ""; return c },
-			want: want{rules: []finding.RuleID{RuleNoCodeSigningConfig}}},
+			want: want{rules: []finding.RuleID{rules.NoCodeSigningConfig}}},
 		{name: "CSC in Warn mode is replaced by ours", snap: func() snapshot.Snapshot {
 			s := base()
 			s.CSC = &snapshot.CodeSigningConfig{ARN: theirCSC, AllowedPublishers: []string{trustedV1}, UntrustedArtifactOnDeployment: "Warn"}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleCSCWarnOnly}, actions: []finding.ActionKind{ActionAttachCSC},
+		}, want: want{rules: []finding.RuleID{rules.CSCWarnOnly}, actions: []finding.ActionKind{rules.ActionAttachCSC},
 			params: map[string]string{ParamPreviousCSC: theirCSC}, summary: "only warns"}},
 		{name: "our own CSC in Warn mode: flagged only, never re-attached", snap: func() snapshot.Snapshot {
 			s := base()
 			s.CSC.UntrustedArtifactOnDeployment = "Warn"
 			return s
-		}, want: want{rules: []finding.RuleID{RuleCSCWarnOnly}}},
+		}, want: want{rules: []finding.RuleID{rules.CSCWarnOnly}}},
 		{name: "our own CSC whose policy was not read: no CSC finding, code still judged", snap: func() snapshot.Snapshot {
 			s := base()
 			s.CSC = &snapshot.CodeSigningConfig{ARN: ourCSC, PolicyNotRead: true}
 			s.Latest = unsigned("$LATEST", "evil")
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUnsignedCode}, actions: []finding.ActionKind{ActionRestoreCode}}},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionRestoreCode}}},
 		{name: "container image: unverifiable, low, never reverted", snap: func() snapshot.Snapshot {
 			s := base()
 			s.PackageType = "Image"
 			s.Latest = snapshot.Code{Version: snapshot.Latest, PackageType: "Image", CodeSha256: "img"}
 			s.CSC, s.CSCRead = nil, false
 			return s
-		}, want: want{rules: []finding.RuleID{RuleImageUnverifiable}}},
+		}, want: want{rules: []finding.RuleID{rules.ImageUnverifiable}}},
 		{name: "unsigned layer is replaced by the trusted version's layers", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Versions["3"] = withLayers(signed("3", "s3"), snapshot.Layer{ARN: layerOK, SigningProfileVersionARN: trustedV1})
 			s.Latest = withLayers(s.Latest, snapshot.Layer{ARN: layerOK + "0"})
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUntrustedLayer}, actions: []finding.ActionKind{ActionRestoreLayers},
+		}, want: want{rules: []finding.RuleID{rules.UntrustedLayer}, actions: []finding.ActionKind{rules.ActionRestoreLayers},
 			params: map[string]string{ParamVersion: "3", ParamPreviousLayers: layerOK + "0"}}},
 		{name: "a version with an unsigned layer is no restore target", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Versions["3"] = withLayers(signed("3", "s3"), snapshot.Layer{ARN: layerOK})
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUnsignedCode}, actions: []finding.ActionKind{ActionRestoreCode}, params: map[string]string{ParamVersion: "2"}}},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionRestoreCode}, params: map[string]string{ParamVersion: "2"}}},
 		{name: "a layer from another account is flagged even when signed", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Latest = withLayers(s.Latest, snapshot.Layer{ARN: layerFar, SigningProfileVersionARN: trustedV1})
 			return s
-		}, want: want{rules: []finding.RuleID{RuleForeignLayer}, summary: "another account (999988887777)"}},
+		}, want: want{rules: []finding.RuleID{rules.ForeignLayer}, summary: "another account (999988887777)"}},
 		{name: "unsigned code and layer with no trusted version: one containment", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Versions = nil
 			s.Latest = withLayers(unsigned(snapshot.Latest, "BAD"), snapshot.Layer{ARN: layerFar})
 			return s
-		}, want: want{rules: []finding.RuleID{RuleUnsignedCode, RuleUntrustedLayer, RuleForeignLayer}, actions: []finding.ActionKind{ActionContain}}},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode, rules.UntrustedLayer, rules.ForeignLayer}, actions: []finding.ActionKind{rules.ActionContain}}},
 		{name: "alias on $LATEST moves to the newest trusted version", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Aliases = []snapshot.Alias{{Name: "prod", FunctionVersion: "$LATEST", RevisionID: "arev"}}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleAliasLatest}, actions: []finding.ActionKind{ActionMoveAlias},
+		}, want: want{rules: []finding.RuleID{rules.AliasLatest}, actions: []finding.ActionKind{rules.ActionMoveAlias},
 			params: map[string]string{ParamAlias: "prod", ParamVersion: "3", ParamRevisionID: "arev", ParamPreviousVersion: "$LATEST"}}},
 		{name: "weighted alias sending 10% to an untrusted version", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Versions["7"] = by("7", "s7", otherV1)
 			s.Aliases = []snapshot.Alias{{Name: "prod", FunctionVersion: "3", RevisionID: "arev", AdditionalWeights: map[string]float64{"7": 0.1}}}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleAliasUntrustedVersion}, actions: []finding.ActionKind{ActionMoveAlias},
+		}, want: want{rules: []finding.RuleID{rules.AliasUntrustedVersion}, actions: []finding.ActionKind{rules.ActionMoveAlias},
 			params:  map[string]string{ParamVersion: "3", ParamPreviousWeights: "7=0.1"},
 			summary: "alias prod routes 10% to version 7, signed by untrusted profile " + otherV1}},
 		{name: "alias fully on an unsigned version", snap: func() snapshot.Snapshot {
@@ -203,7 +205,7 @@ func TestDecide(t *testing.T) {
 			s.Versions["4"] = unsigned("4", "u4")
 			s.Aliases = []snapshot.Alias{{Name: "live", FunctionVersion: "4"}}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleAliasUntrustedVersion}, actions: []finding.ActionKind{ActionMoveAlias},
+		}, want: want{rules: []finding.RuleID{rules.AliasUntrustedVersion}, actions: []finding.ActionKind{rules.ActionMoveAlias},
 			summary: "alias live routes 100% to version 4, unsigned"}},
 		{name: "alias on a trusted version is fine", snap: func() snapshot.Snapshot {
 			s := base()
@@ -215,7 +217,7 @@ func TestDecide(t *testing.T) {
 			s.Versions = map[string]snapshot.Code{"1": unsigned("1", "u1")}
 			s.Aliases = []snapshot.Alias{{Name: "prod", FunctionVersion: "1"}}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleAliasUntrustedVersion}}},
+		}, want: want{rules: []finding.RuleID{rules.AliasUntrustedVersion}}},
 		{name: "exempt function is skipped entirely", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Name = "sandbox-play"
@@ -230,7 +232,7 @@ func TestDecide(t *testing.T) {
 			s.Versions = map[string]snapshot.Code{"1": {Version: "1", PackageType: "Image"}}
 			s.Aliases = []snapshot.Alias{{Name: "prod", FunctionVersion: "$LATEST"}}
 			return s
-		}, want: want{rules: []finding.RuleID{RuleImageUnverifiable, RuleAliasLatest}}},
+		}, want: want{rules: []finding.RuleID{rules.ImageUnverifiable, rules.AliasLatest}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

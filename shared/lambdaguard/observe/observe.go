@@ -55,16 +55,6 @@ type API interface {
 	ListVersionsByFunction(ctx context.Context, in *lambda.ListVersionsByFunctionInput, optFns ...func(*lambda.Options)) (*lambda.ListVersionsByFunctionOutput, error)
 }
 
-// Permissions are the IAM actions the Reader needs.
-var Permissions = []string{
-	"lambda:GetFunction",
-	"lambda:GetFunctionCodeSigningConfig",
-	"lambda:GetCodeSigningConfig",
-	"lambda:GetAlias",
-	"lambda:ListAliases",
-	"lambda:ListVersionsByFunction",
-}
-
 // Reader reads snapshots.
 type Reader struct {
 	api API

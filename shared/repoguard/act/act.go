@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	cctypes "github.com/aws/aws-sdk-go-v2/service/codecommit/types"
@@ -35,11 +37,11 @@ type Actor struct {
 // Do carries out a, planned on snap.
 func (x *Actor) Do(ctx context.Context, snap snapshot.Snapshot, a finding.Action) pipeline.Outcome {
 	switch a.Kind {
-	case decide.ActionAssociateTemplate:
+	case rules.ActionAssociateTemplate:
 		return x.associate(ctx, snap, a)
-	case decide.ActionRestoreTemplate:
+	case rules.ActionRestoreTemplate:
 		return x.restore(ctx, snap, a)
-	case decide.ActionEnableReview:
+	case rules.ActionEnableReview:
 		return x.enableReview(ctx, snap, a)
 	}
 	err := fmt.Errorf("unknown action kind %q", a.Kind)

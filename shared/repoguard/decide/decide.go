@@ -5,30 +5,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
 
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/settings"
-)
-
-// The rules.
-const (
-	RuleNoAutomatedReview finding.RuleID = "repo.no-automated-review"
-	RuleNoApprovalRule    finding.RuleID = "repo.no-approval-rule"
-	RuleWeakApprovalRule  finding.RuleID = "repo.weak-approval-rule"
-)
-
-// The action kinds.
-const (
-	// ActionAssociateTemplate associates the configured approval rule
-	// template with the repository, creating it from the settings first if
-	// it does not exist.
-	ActionAssociateTemplate finding.ActionKind = "repo.associate-approval-template"
-	// ActionRestoreTemplate puts the configured template's content back
-	// where it was weakened.
-	ActionRestoreTemplate finding.ActionKind = "repo.restore-approval-template"
-	// ActionEnableReview asks a reviewer to start reviewing the repository.
-	ActionEnableReview finding.ActionKind = "repo.enable-automated-review"
 )
 
 // Action parameter names.
@@ -118,19 +100,16 @@ func decideApproval(s snapshot.Snapshot, cfg settings.Settings, d *finding.Decis
 	if len(short) == 0 {
 		return
 	}
-	f := finding.Finding{
-		Severity: finding.SeverityHigh, ResourceType: finding.ResourceRepository, Resource: s.Name, ARN: s.ARN,
-	}
+	var f finding.Finding
 	want := fmt.Sprintf("at least %d approval(s) on %s", need, strings.Join(protected(cfg), ", "))
 	if len(s.Templates) == 0 {
-		f.Rule = RuleNoApprovalRule
-		f.Summary = fmt.Sprintf("repository %s has no approval rule template: pull requests merge without review", s.Name)
-		f.Detail = "required: " + want
+		f = rules.Finding(rules.NoApprovalRule, s.Name, s.ARN,
+			fmt.Sprintf("repository %s has no approval rule template: pull requests merge without review", s.Name),
+			"required: "+want)
 	} else {
-		f.Rule = RuleWeakApprovalRule
-		f.Summary = fmt.Sprintf("repository %s's approval rules require fewer approvals than configured", s.Name)
-		f.Detail = fmt.Sprintf("required: %s; associated templates %s give: %s",
-			want, templateList(s.Templates), strings.Join(short, "; "))
+		f = rules.Finding(rules.WeakApprovalRule, s.Name, s.ARN,
+			fmt.Sprintf("repository %s's approval rules require fewer approvals than configured", s.Name),
+			fmt.Sprintf("required: %s; associated templates %s give: %s", want, templateList(s.Templates), strings.Join(short, "; ")))
 	}
 	d.Findings = append(d.Findings, f)
 
@@ -138,7 +117,7 @@ func decideApproval(s snapshot.Snapshot, cfg settings.Settings, d *finding.Decis
 	content := RequiredContent(cfg).JSON()
 	if s.Required != nil && !Sufficient(*s.Required, cfg) {
 		d.Actions = append(d.Actions, finding.Action{
-			Kind: ActionRestoreTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: "approval rule restored",
+			Kind: rules.ActionRestoreTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: rules.Done(rules.ActionRestoreTemplate),
 			Params:  map[string]string{ParamTemplate: name, ParamContent: content, ParamPreviousContent: s.Required.RawContent},
 			Summary: fmt.Sprintf("restore approval rule template %s to require %s", name, want),
 			Undo:    fmt.Sprintf("aws codecommit update-approval-rule-template-content --approval-rule-template-name %s --new-rule-content %s", name, shellQuote(s.Required.RawContent)),
@@ -146,7 +125,7 @@ func decideApproval(s snapshot.Snapshot, cfg settings.Settings, d *finding.Decis
 	}
 	if !s.Associated(name) {
 		a := finding.Action{
-			Kind: ActionAssociateTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: "approval rule attached",
+			Kind: rules.ActionAssociateTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: rules.Done(rules.ActionAssociateTemplate),
 			Params:  map[string]string{ParamTemplate: name},
 			Summary: fmt.Sprintf("associate approval rule template %s with repository %s", name, s.Name),
 			Undo:    fmt.Sprintf("aws codecommit disassociate-approval-rule-template-from-repository --approval-rule-template-name %s --repository-name %s", name, s.Name),
@@ -175,12 +154,8 @@ func decideReview(s snapshot.Snapshot, d *finding.Decision) {
 			details = append(details, r.Reviewer+": "+r.Detail)
 		}
 	}
-	f := finding.Finding{
-		Rule: RuleNoAutomatedReview, Severity: finding.SeverityMedium, ResourceType: finding.ResourceRepository,
-		Resource: s.Name, ARN: s.ARN,
-		Summary: fmt.Sprintf("repository %s has no automated code review", s.Name),
-		Detail:  strings.Join(details, "; "),
-	}
+	f := rules.Finding(rules.NoAutomatedReview, s.Name, s.ARN,
+		fmt.Sprintf("repository %s has no automated code review", s.Name), strings.Join(details, "; "))
 	if len(s.Reviews) == 0 {
 		f.Detail = "no automated reviewer is configured"
 	}
@@ -196,7 +171,7 @@ func decideReview(s snapshot.Snapshot, d *finding.Decision) {
 			undo = fmt.Sprintf("stop %s reviewing repository %s", first.Reviewer, s.Name)
 		}
 		d.Actions = append(d.Actions, finding.Action{
-			Kind: ActionEnableReview, For: []finding.RuleID{RuleNoAutomatedReview}, Resource: s.Name, Done: "review enabled",
+			Kind: rules.ActionEnableReview, For: []finding.RuleID{rules.NoAutomatedReview}, Resource: s.Name, Done: rules.Done(rules.ActionEnableReview),
 			Params:  map[string]string{ParamReviewer: first.Reviewer},
 			Summary: fmt.Sprintf("ask %s to review repository %s", first.Reviewer, s.Name),
 			Undo:    undo,

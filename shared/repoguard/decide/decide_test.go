@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/selfguard/selfguard/shared/rules"
+
 	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
 
 	"github.com/selfguard/selfguard/shared/finding"
@@ -71,45 +73,45 @@ func TestDecide(t *testing.T) {
 			snap("app", []snapshot.ReviewStatus{associated}, nil, tmpl("team-rule", twoAll)), nil, want{}},
 		{"a new repository without anything gets both findings and a template created",
 			snap("app", []snapshot.ReviewStatus{none}, nil), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleNoApprovalRule: finding.SeverityHigh, RuleNoAutomatedReview: finding.SeverityMedium},
-				actions: []finding.ActionKind{ActionAssociateTemplate, ActionEnableReview}}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.NoApprovalRule: finding.SeverityHigh, rules.NoAutomatedReview: finding.SeverityMedium},
+				actions: []finding.ActionKind{rules.ActionAssociateTemplate, rules.ActionEnableReview}}},
 		{"a template that exists but was disassociated is associated again",
 			snap("app", []snapshot.ReviewStatus{associated}, ptr(good)), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleNoApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionAssociateTemplate}}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.NoApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionAssociateTemplate}}},
 		{"the template weakened to zero approvals is restored",
 			snap("app", []snapshot.ReviewStatus{associated}, ptr(weak), weak), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleWeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionRestoreTemplate}, contains: "main requires 0"}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.WeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionRestoreTemplate}, contains: "main requires 0"}},
 		{"a weakened template that is also not associated is restored and associated",
 			snap("app", []snapshot.ReviewStatus{associated}, ptr(weak), tmpl("other", oneOnDev)), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleWeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionRestoreTemplate, ActionAssociateTemplate}}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.WeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionRestoreTemplate, rules.ActionAssociateTemplate}}},
 		{"a template on the wrong branch does not protect main",
 			snap("app", []snapshot.ReviewStatus{associated}, nil, tmpl("dev-only", oneOnDev)), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleWeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionAssociateTemplate}, contains: "dev-only"}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.WeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionAssociateTemplate}, contains: "dev-only"}},
 		{"one approval is too few when two are required",
 			snap("app", []snapshot.ReviewStatus{associated}, ptr(good), good),
 			func(c settings.Settings) settings.Settings { c.RequiredApprovals = 2; return c },
-			want{rules: map[finding.RuleID]finding.Severity{RuleWeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionRestoreTemplate}}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.WeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionRestoreTemplate}}},
 		{"every protected branch must be covered",
 			snap("app", []snapshot.ReviewStatus{associated}, ptr(good), good),
 			func(c settings.Settings) settings.Settings {
 				c.ProtectedBranches = []string{"main", "release"}
 				return c
 			},
-			want{rules: map[finding.RuleID]finding.Severity{RuleWeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionRestoreTemplate}, contains: "release requires 0"}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.WeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionRestoreTemplate}, contains: "release requires 0"}},
 		{"unreadable template content requires nothing",
 			snap("app", []snapshot.ReviewStatus{associated}, nil, tmpl("broken", "{not json")), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleWeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{ActionAssociateTemplate}}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.WeakApprovalRule: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionAssociateTemplate}}},
 		{"a failed association is a medium finding",
 			snap("app", []snapshot.ReviewStatus{failed}, ptr(good), good), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleNoAutomatedReview: finding.SeverityMedium}, actions: []finding.ActionKind{ActionEnableReview}}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityMedium}, actions: []finding.ActionKind{rules.ActionEnableReview}}},
 		{"a removed association is high and says it may not come back",
 			snap("app", []snapshot.ReviewStatus{removed}, ptr(good), good), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleNoAutomatedReview: finding.SeverityHigh}, actions: []finding.ActionKind{ActionEnableReview}, contains: "may not allow it to be re-created"}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityHigh}, actions: []finding.ActionKind{rules.ActionEnableReview}, contains: "may not allow it to be re-created"}},
 		{"another reviewer that is active counts as reviewed",
 			snap("app", []snapshot.ReviewStatus{removed, {Reviewer: "inspector-code-security", State: snapshot.StateActive}}, ptr(good), good), nil, want{}},
 		{"with no reviewer configured there is a finding but nothing to enable",
 			snap("app", nil, ptr(good), good), nil,
-			want{rules: map[finding.RuleID]finding.Severity{RuleNoAutomatedReview: finding.SeverityMedium}, contains: "no automated reviewer is configured"}},
+			want{rules: map[finding.RuleID]finding.Severity{rules.NoAutomatedReview: finding.SeverityMedium}, contains: "no automated reviewer is configured"}},
 		{"exempt repositories are skipped",
 			snap("sandbox-play", []snapshot.ReviewStatus{none}, nil), nil, want{}},
 		{"an empty snapshot (repository gone) decides nothing",
@@ -171,7 +173,7 @@ func TestActionsCarryExactUndo(t *testing.T) {
 	for _, a := range d.Actions {
 		byKind[a.Kind] = a
 	}
-	assoc := byKind[ActionAssociateTemplate]
+	assoc := byKind[rules.ActionAssociateTemplate]
 	if assoc.Params[ParamCreate] != "true" || assoc.Params[ParamTemplate] != "selfguard-required-review" {
 		t.Errorf("associate params = %v, want create=true for the configured template", assoc.Params)
 	}
@@ -179,8 +181,8 @@ func TestActionsCarryExactUndo(t *testing.T) {
 	if assoc.Undo != wantUndo {
 		t.Errorf("associate undo = %q, want %q", assoc.Undo, wantUndo)
 	}
-	if byKind[ActionEnableReview].Undo != none.Undo || byKind[ActionEnableReview].Params[ParamReviewer] != "codeguru-reviewer" {
-		t.Errorf("enable review action = %+v, want the reviewer's own undo", byKind[ActionEnableReview])
+	if byKind[rules.ActionEnableReview].Undo != none.Undo || byKind[rules.ActionEnableReview].Params[ParamReviewer] != "codeguru-reviewer" {
+		t.Errorf("enable review action = %+v, want the reviewer's own undo", byKind[rules.ActionEnableReview])
 	}
 
 	d = Decide(snap("app", []snapshot.ReviewStatus{associated}, ptr(weak), weak), cfg())
@@ -197,7 +199,7 @@ func TestActionsCarryExactUndo(t *testing.T) {
 func TestEnableReviewWithoutAReviewerUndoStillSaysHowToUndo(t *testing.T) {
 	d := Decide(snap("app", []snapshot.ReviewStatus{unknown}, nil), cfg())
 	for _, a := range d.Actions {
-		if a.Kind == ActionEnableReview && a.Undo != "stop other reviewing repository app" {
+		if a.Kind == rules.ActionEnableReview && a.Undo != "stop other reviewing repository app" {
 			t.Errorf("undo = %q", a.Undo)
 		}
 	}

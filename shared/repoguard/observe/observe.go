@@ -21,13 +21,6 @@ type CodeCommitAPI interface {
 	GetApprovalRuleTemplate(ctx context.Context, params *codecommit.GetApprovalRuleTemplateInput, optFns ...func(*codecommit.Options)) (*codecommit.GetApprovalRuleTemplateOutput, error)
 }
 
-// Reads are the IAM actions Reader needs, besides its reviewers' Status.
-var Reads = []string{
-	"codecommit:GetRepository",
-	"codecommit:ListAssociatedApprovalRuleTemplatesForRepository",
-	"codecommit:GetApprovalRuleTemplate",
-}
-
 // Reader reads snapshots.
 type Reader struct {
 	CodeCommit CodeCommitAPI

@@ -52,24 +52,6 @@ func NewCodeGuru(api CodeGuruAPI) *CodeGuru { return &CodeGuru{API: api} }
 // Name implements Reviewer.
 func (c *CodeGuru) Name() string { return CodeGuruName }
 
-// Permissions implements Reviewer. Associating a CodeCommit repository also
-// tags it codeguru-reviewer (the service role's access depends on that tag),
-// creates the EventBridge rule CodeGuru manages for the repository's pull
-// requests, and, the first time, CodeGuru's service-linked role (as AWS's
-// AmazonCodeGuruReviewerFullAccess policy grants them).
-func (c *CodeGuru) Permissions() (status, enable []string) {
-	return []string{"codeguru-reviewer:ListRepositoryAssociations"},
-		[]string{
-			"codeguru-reviewer:AssociateRepository",
-			"codeguru-reviewer:DescribeRepositoryAssociation",
-			"codeguru-reviewer:ListRepositoryAssociations",
-			"codecommit:TagResource",
-			"events:PutRule",
-			"events:PutTargets",
-			"iam:CreateServiceLinkedRole",
-		}
-}
-
 // allStates asks for every association, removed ones included: a removed
 // association is worse news than none.
 var allStates = []cgtypes.RepositoryAssociationState{

@@ -23,8 +23,6 @@ type Reviewer interface {
 	// matching ErrRefused means the provider will not allow it; retrying
 	// is useless.
 	Enable(ctx context.Context, repo string, cur snapshot.ReviewStatus) (snapshot.ReviewStatus, error)
-	// Permissions lists the IAM actions snapshot.ReviewStatus and Enable need.
-	Permissions() (status, enable []string)
 }
 
 // ErrRefused is matched (errors.Is) by every RefusedError.
