@@ -77,62 +77,14 @@ var actions = []Action{
 			"events:PutRule", "events:PutTargets", "iam:CreateServiceLinkedRole"}},
 }
 
-var table = []Rule{
-	{ID: UnsignedCode, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh,
-		Title:   "$LATEST runs code no trusted profile signed",
-		Enforce: enforceCode, Actions: []finding.ActionKind{ActionRestoreCode, ActionContain}, Check: readTarget,
-		Undo: "redeploy your own signed build; " + undoContain},
-	{ID: UntrustedSigner, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh,
-		Title:   "$LATEST runs code signed by a profile that is not trusted",
-		Enforce: enforceCode, Actions: []finding.ActionKind{ActionRestoreCode, ActionContain}, Check: readTarget,
-		Undo: "redeploy your own signed build; " + undoContain},
-	{ID: UntrustedLayer, Guardrail: CodeSigning, Resource: finding.ResourceLayer, Severity: finding.SeverityHigh,
-		Title:   "a layer of $LATEST is unsigned or signed by an untrusted profile",
-		Enforce: "restores the layer list of the newest trusted version, else contains the function",
-		Actions: []finding.ActionKind{ActionRestoreLayers, ActionContain}, Check: readTarget,
-		Undo: "`aws lambda update-function-configuration --layers ...` as the alert gives it; " + undoContain},
-	{ID: ForeignLayer, Guardrail: CodeSigning, Resource: finding.ResourceLayer, Severity: finding.SeverityMedium,
-		Title:   "a layer of $LATEST comes from another account",
-		Enforce: "nothing: alert only", Check: readFunction, Undo: "—"},
-	{ID: NoCodeSigningConfig, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh,
-		Title:   "no code signing config: Lambda verifies no signature on deploy",
-		Enforce: "attaches `CodeSigningConfigArn`", Actions: []finding.ActionKind{ActionAttachCSC}, Check: readCSC,
-		Undo: "`aws lambda delete-function-code-signing-config`"},
-	{ID: CSCWarnOnly, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityMedium,
-		Title:   "the code signing config only warns: unsigned code still deploys",
-		Enforce: "replaces the CSC with `CodeSigningConfigArn`", Actions: []finding.ActionKind{ActionAttachCSC}, Check: readCSC,
-		Undo: "`aws lambda put-function-code-signing-config` with the previous ARN"},
-	{ID: CSCUntrustedPublisher, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh,
-		Title:   "the code signing config allows a publisher that is not trusted",
-		Enforce: "replaces the CSC with `CodeSigningConfigArn`", Actions: []finding.ActionKind{ActionAttachCSC}, Check: readCSC,
-		Undo: "`aws lambda put-function-code-signing-config` with the previous ARN"},
-	{ID: ImageUnverifiable, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityLow,
-		Title:   "container image function: its code cannot be signed or verified",
-		Enforce: "nothing (container images cannot be signed)", Check: readFunction, Undo: "—"},
-	{ID: AliasLatest, Guardrail: Releases, Resource: finding.ResourceAlias, Severity: finding.SeverityHigh,
-		Title:   "an alias points to $LATEST: every deploy is released at once",
-		Enforce: "moves the alias to the newest trusted version, weights removed",
-		Actions: []finding.ActionKind{ActionMoveAlias}, Check: readAlias,
-		Undo: "`aws lambda update-alias` with the previous version and routing, as the alert gives it"},
-	{ID: AliasUntrustedVersion, Guardrail: Releases, Resource: finding.ResourceAlias, Severity: finding.SeverityCritical,
-		Title:   "an alias routes traffic to a version whose code is not trusted",
-		Enforce: "moves the alias to the newest trusted version, weights removed",
-		Actions: []finding.ActionKind{ActionMoveAlias}, Check: readAlias,
-		Undo: "`aws lambda update-alias` with the previous version and routing, as the alert gives it"},
-	{ID: NoApprovalRule, Guardrail: Repositories, Resource: finding.ResourceRepository, Severity: finding.SeverityHigh,
-		Title:   "the repository has no approval rule template: pull requests merge without review",
-		Enforce: "creates (if missing) and associates the approval rule template",
-		Actions: []finding.ActionKind{ActionAssociateTemplate, ActionRestoreTemplate}, Check: readApproval,
-		Undo: "`aws codecommit disassociate-approval-rule-template-from-repository`"},
-	{ID: WeakApprovalRule, Guardrail: Repositories, Resource: finding.ResourceRepository, Severity: finding.SeverityHigh,
-		Title:   "the repository's approval rules require fewer approvals than configured",
-		Enforce: "restores the template's content, and associates it if it is not",
-		Actions: []finding.ActionKind{ActionAssociateTemplate, ActionRestoreTemplate}, Check: readApproval,
-		Undo: "`aws codecommit update-approval-rule-template-content` with the previous content the alert gives"},
-	{ID: NoAutomatedReview, Guardrail: Repositories, Resource: finding.ResourceRepository, Severity: finding.SeverityMedium,
-		Raised:  "high when review was set up and removed",
-		Title:   "the repository has no automated code review",
-		Enforce: "tries a CodeGuru Reviewer association; AWS accepts no new ones since 2025-11-07, so the alert then names the replacements (Amazon Inspector code security, Amazon Q Developer code review)",
-		Actions: []finding.ActionKind{ActionEnableReview}, Check: readReview,
-		Undo: "`aws codeguru-reviewer disassociate-repository`"},
+// table is every rule, guardrail by guardrail; each guardrail's rules are
+// declared in a file of their own.
+var table = concat(codeSigningRules, releaseRules, repositoryRules)
+
+func concat(groups ...[]Rule) []Rule {
+	var out []Rule
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
 }
