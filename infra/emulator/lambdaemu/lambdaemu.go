@@ -20,6 +20,9 @@ const (
 	// DefaultControlPlanePerSecond is AWS's shared quota of every other
 	// control-plane call per account and region.
 	DefaultControlPlanePerSecond = 15
+	// DefaultGetPolicyPerSecond is AWS's GetPolicy quota, apart from the
+	// shared one.
+	DefaultGetPolicyPerSecond = 15
 )
 
 // Service is the emulated Lambda control plane.
@@ -32,10 +35,13 @@ type Service struct {
 	layers      map[string]*layer             // by unversioned layer ARN
 	profiles    map[string]*signingProfile    // by profile name
 	s3          map[string][]byte             // by bucket + "/" + key
+	mappings    map[string]*mapping           // event source mappings by UUID
+	mappingSeq  int64
 	updateDelay time.Duration
 	quotas      Quotas
 	getBucket   *awsproto.Bucket
 	ctlBucket   *awsproto.Bucket
+	policyBkt   *awsproto.Bucket
 	urlKey      []byte
 	routes      []route
 }
@@ -57,6 +63,7 @@ func (s *Service) reset() {
 	s.layers = map[string]*layer{}
 	s.profiles = map[string]*signingProfile{}
 	s.s3 = map[string][]byte{}
+	s.mappings = map[string]*mapping{}
 	s.updateDelay = DefaultUpdateDelay
 }
 

@@ -106,6 +106,9 @@ func (s *Service) addLayerVersion(account, name string, v *layerVersion) *layer 
 	if v.Number == 0 {
 		v.Number = l.Next
 	}
+	if v.PolicyRevision == "" {
+		v.PolicyRevision = awsproto.NewID()
+	}
 	if v.Number >= l.Next {
 		l.Next = v.Number + 1
 	}

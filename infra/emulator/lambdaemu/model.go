@@ -103,6 +103,9 @@ type version struct {
 	Config       config
 	RevisionID   string
 	LastModified time.Time
+	// Permissions is the version's resource-based policy ($LATEST's is the
+	// unqualified function's); publishing does not copy it.
+	Permissions []permission
 }
 
 type alias struct {
@@ -111,6 +114,8 @@ type alias struct {
 	Description     string
 	Weights         map[string]float64
 	RevisionID      string
+	Permissions     []permission
+	URL             *functionURL
 }
 
 // Kinds of in-flight change.
@@ -129,6 +134,10 @@ type function struct {
 	CSCArn      string
 	Reserved    *int32
 	Tags        map[string]string
+	// URL is the unqualified function's URL config (aliases have their own).
+	URL *functionURL
+	// RecursiveLoop is Allow or Terminate ("" is Lambda's default, Terminate).
+	RecursiveLoop string
 	// busy and busyUntil describe a create or update still in progress;
 	// LastUpdateStatus and State are derived from them at read time.
 	busy      string
@@ -175,6 +184,10 @@ type layerVersion struct {
 	CompatibleArchitectures []string
 	LicenseInfo             string
 	Created                 time.Time
+	// Permissions is the layer version's policy; PolicyRevision its
+	// RevisionId, new with each change.
+	Permissions    []layerPermission
+	PolicyRevision string
 }
 
 type layer struct {

@@ -62,7 +62,7 @@ func (s *Service) buildRoutes() []route {
 		return rt
 	}
 	const fn = "/2015-03-31/functions/{FunctionName}"
-	return []route{
+	return append([]route{
 		r("POST", "/2015-03-31/functions", "CreateFunction", "CreateFunction20150331", false, s.createFunction),
 		r("GET", "/2015-03-31/functions", "ListFunctions", "ListFunctions20150331", true, s.listFunctions),
 		r("GET", fn, "GetFunction", "GetFunction20150331v2", true, s.getFunction),
@@ -96,6 +96,40 @@ func (s *Service) buildRoutes() []route {
 		r("POST", "/2018-10-31/layers/{LayerName}/versions", "PublishLayerVersion", "PublishLayerVersion20181031", false, s.publishLayerVersion),
 		r("GET", "/2018-10-31/layers/{LayerName}/versions", "ListLayerVersions", "ListLayerVersions20181031", true, s.listLayerVersions),
 		r("GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", "GetLayerVersion", "GetLayerVersion20181031", true, s.getLayerVersion),
+	}, s.exposureRoutes(r)...)
+}
+
+// exposureRoutes are the operations that expose a function to callers:
+// resource-based policies, function URLs, layer permissions, event source
+// mappings and the recursive loop setting. Function URL and recursion
+// events carry no version suffix in CloudTrail; the others do.
+func (s *Service) exposureRoutes(r func(method, path, op, event string, read bool, h handler) route) []route {
+	const (
+		fn    = "/2015-03-31/functions/{FunctionName}"
+		url   = "/2021-10-31/functions/{FunctionName}/url"
+		layer = "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"
+		esm   = "/2015-03-31/event-source-mappings"
+		loop  = "/2024-08-31/functions/{FunctionName}/recursion-config"
+	)
+	return []route{
+		r("POST", fn+"/policy", "AddPermission", "AddPermission20150331v2", false, s.addPermission),
+		r("GET", fn+"/policy", "GetPolicy", "GetPolicy20150331v2", true, s.getPolicy),
+		r("DELETE", fn+"/policy/{StatementId}", "RemovePermission", "RemovePermission20150331v2", false, s.removePermission),
+		r("POST", url, "CreateFunctionUrlConfig", "CreateFunctionUrlConfig", false, s.createFunctionURL),
+		r("GET", url, "GetFunctionUrlConfig", "GetFunctionUrlConfig", true, s.getFunctionURL),
+		r("PUT", url, "UpdateFunctionUrlConfig", "UpdateFunctionUrlConfig", false, s.updateFunctionURL),
+		r("DELETE", url, "DeleteFunctionUrlConfig", "DeleteFunctionUrlConfig", false, s.deleteFunctionURL),
+		r("GET", "/2021-10-31/functions/{FunctionName}/urls", "ListFunctionUrlConfigs", "ListFunctionUrlConfigs", true, s.listFunctionURLs),
+		r("POST", layer, "AddLayerVersionPermission", "AddLayerVersionPermission20181031", false, s.addLayerVersionPermission),
+		r("GET", layer, "GetLayerVersionPolicy", "GetLayerVersionPolicy20181031", true, s.getLayerVersionPolicy),
+		r("DELETE", layer+"/{StatementId}", "RemoveLayerVersionPermission", "RemoveLayerVersionPermission20181031", false, s.removeLayerVersionPermission),
+		r("POST", esm, "CreateEventSourceMapping", "CreateEventSourceMapping20150331", false, s.createMapping),
+		r("GET", esm, "ListEventSourceMappings", "ListEventSourceMappings20150331", true, s.listMappings),
+		r("GET", esm+"/{UUID}", "GetEventSourceMapping", "GetEventSourceMapping20150331", true, s.getMapping),
+		r("PUT", esm+"/{UUID}", "UpdateEventSourceMapping", "UpdateEventSourceMapping20150331", false, s.updateMapping),
+		r("DELETE", esm+"/{UUID}", "DeleteEventSourceMapping", "DeleteEventSourceMapping20150331", false, s.deleteMapping),
+		r("PUT", loop, "PutFunctionRecursionConfig", "PutFunctionRecursionConfig", false, s.putRecursionConfig),
+		r("GET", loop, "GetFunctionRecursionConfig", "GetFunctionRecursionConfig", true, s.getRecursionConfig),
 	}
 }
 
@@ -165,10 +199,7 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, call *awsprot
 		return
 	}
 	rc := &reqCtx{r: r, call: call, labels: labels, query: r.URL.Query(), body: body, base: s.baseURL(r)}
-	bucket := "control-plane"
-	if rt.op == "GetFunction" {
-		bucket = "get-function"
-	}
+	bucket := bucketOf(rt.op)
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	status, resp, aerr := s.run(rt, rc, bucket)
 	if aerr != nil {
@@ -185,10 +216,7 @@ func (s *Service) run(rt *route, rc *reqCtx, bucket string) (int, any, *awsproto
 		return 0, nil, ferr
 	}
 	rc.now = s.env.Clock.Now()
-	b := s.ctlBucket
-	if bucket == "get-function" {
-		b = s.getBucket
-	}
+	b := s.bucket(bucket)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !b.Take(rc.now) {

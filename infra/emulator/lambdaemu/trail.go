@@ -3,7 +3,9 @@ package lambdaemu
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,7 +29,7 @@ func (s *Service) record(rt *route, rc *reqCtx, resp any, err *awsproto.Error) {
 		Request: requestParameters(rt, rc), Err: err,
 	}
 	if err == nil && resp != nil {
-		entry.Response = camelize(resp)
+		entry.Response = trailTimes(camelize(resp))
 	}
 	s.env.Trail.Record(rc.call, entry)
 }
@@ -36,6 +38,7 @@ func (s *Service) record(rt *route, rc *reqCtx, resp any, err *awsproto.Error) {
 var labelParams = map[string]string{
 	"FunctionName": "functionName", "Name": "name", "CodeSigningConfigArn": "codeSigningConfigArn",
 	"Resource": "resource", "LayerName": "layerName", "VersionNumber": "versionNumber",
+	"StatementId": "statementId", "UUID": "uUID",
 }
 
 func requestParameters(rt *route, rc *reqCtx) map[string]any {
@@ -51,7 +54,11 @@ func requestParameters(rt *route, rc *reqCtx) map[string]any {
 			params[p] = v
 		}
 	}
-	for _, k := range []string{"Qualifier", "FunctionVersion", "Marker", "MaxItems", "Arn"} {
+	// CloudTrail records a layer's version number as the number it is.
+	if n, err := strconv.ParseInt(rc.labels["VersionNumber"], 10, 64); err == nil {
+		params["versionNumber"] = n
+	}
+	for _, k := range []string{"Qualifier", "FunctionVersion", "Marker", "MaxItems", "Arn", "RevisionId", "FunctionName", "EventSourceArn"} {
 		if v := rc.query.Get(k); v != "" {
 			params[lowerFirst(k)] = v
 		}
@@ -117,4 +124,24 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(unicode.ToLower(r)) + strings.TrimPrefix(s[n:], "")
+}
+
+// mappingTimeFormat is how CloudTrail writes an event source mapping's
+// lastModified, which the API sends as epoch seconds.
+const mappingTimeFormat = "Jan 2, 2006, 3:04:05 PM"
+
+// trailTimes rewrites the epoch-seconds lastModified of an event source
+// mapping (the only Lambda response that has one) as CloudTrail shows it.
+func trailTimes(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	if _, isMapping := m["uUID"]; !isMapping {
+		return v
+	}
+	if secs, ok := m["lastModified"].(float64); ok {
+		m["lastModified"] = time.UnixMilli(int64(secs * 1000)).UTC().Format(mappingTimeFormat)
+	}
+	return m
 }

@@ -30,6 +30,9 @@ type World struct {
 	S3Objects []S3ObjectWorld `json:"s3Objects,omitempty"`
 	// Functions are the functions.
 	Functions []FunctionWorld `json:"functions,omitempty"`
+	// EventSourceMappings are event source mappings to this world's
+	// functions.
+	EventSourceMappings []MappingWorld `json:"eventSourceMappings,omitempty"`
 }
 
 // CodeWorld is a deployment package: a zip given as base64 (zip) or built
@@ -83,6 +86,8 @@ type LayerWorld struct {
 	Description             string   `json:"description,omitempty"`
 	CompatibleRuntimes      []string `json:"compatibleRuntimes,omitempty"`
 	CompatibleArchitectures []string `json:"compatibleArchitectures,omitempty"`
+	// Permissions is the layer version's policy (this account's layers).
+	Permissions []LayerPermissionWorld `json:"permissions,omitempty"`
 }
 
 // S3ObjectWorld is an object for S3Bucket/S3Key code.
@@ -120,6 +125,13 @@ type FunctionWorld struct {
 	// Versions are the published versions, 1, 2, ... in order.
 	Versions []VersionWorld `json:"versions,omitempty"`
 	Aliases  []AliasWorld   `json:"aliases,omitempty"`
+	// Permissions is the resource-based policy, each statement on the
+	// function, a version or an alias.
+	Permissions []PermissionWorld `json:"permissions,omitempty"`
+	// URLs are function URL configs of the function or its aliases.
+	URLs []URLWorld `json:"urls,omitempty"`
+	// RecursiveLoop is Allow or Terminate (Lambda's default).
+	RecursiveLoop string `json:"recursiveLoop,omitempty"`
 }
 
 // VersionWorld is a published version: the function's configuration with
@@ -173,18 +185,23 @@ type state struct {
 	profiles             map[string]*signingProfile
 	s3                   map[string][]byte
 	updateDelay          time.Duration
+	mappings             map[string]*mapping
+	mappingSeq           int64
 	quotas               Quotas
 	getBucket, ctlBucket *awsproto.Bucket
+	policyBkt            *awsproto.Bucket
 }
 
 func (s *Service) state() state {
 	return state{functions: s.functions, cscs: s.cscs, layers: s.layers, profiles: s.profiles, s3: s.s3,
-		updateDelay: s.updateDelay, quotas: s.quotas, getBucket: s.getBucket, ctlBucket: s.ctlBucket}
+		mappings: s.mappings, mappingSeq: s.mappingSeq, updateDelay: s.updateDelay, quotas: s.quotas,
+		getBucket: s.getBucket, ctlBucket: s.ctlBucket, policyBkt: s.policyBkt}
 }
 
 func (s *Service) restore(st state) {
 	s.functions, s.cscs, s.layers, s.profiles, s.s3 = st.functions, st.cscs, st.layers, st.profiles, st.s3
-	s.updateDelay, s.quotas, s.getBucket, s.ctlBucket = st.updateDelay, st.quotas, st.getBucket, st.ctlBucket
+	s.mappings, s.mappingSeq = st.mappings, st.mappingSeq
+	s.updateDelay, s.quotas, s.getBucket, s.ctlBucket, s.policyBkt = st.updateDelay, st.quotas, st.getBucket, st.ctlBucket, st.policyBkt
 }
 
 func (s *Service) loadWorld(w World) error {
@@ -197,8 +214,8 @@ func (s *Service) loadWorld(w World) error {
 	}
 	q := Quotas{GetFunctionPerSecond: DefaultGetFunctionPerSecond, ControlPlanePerSecond: DefaultControlPlanePerSecond}
 	if w.Quotas != nil {
-		if w.Quotas.GetFunctionPerSecond < 0 || w.Quotas.ControlPlanePerSecond < 0 {
-			return errNegativeQuota
+		if err := w.Quotas.valid(); err != nil {
+			return err
 		}
 		q = *w.Quotas
 	}
@@ -227,6 +244,11 @@ func (s *Service) loadWorld(w World) error {
 	for i, fw := range w.Functions {
 		if err := s.loadFunction(fw, now); err != nil {
 			return fmt.Errorf("functions[%d] %q: %w", i, fw.Name, err)
+		}
+	}
+	for i, mw := range w.EventSourceMappings {
+		if err := s.loadMapping(mw, now); err != nil {
+			return fmt.Errorf("eventSourceMappings[%d]: %w", i, err)
 		}
 	}
 	return nil
@@ -343,10 +365,14 @@ func (s *Service) loadLayer(lw LayerWorld, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.addLayerVersion(account, lw.Name, &layerVersion{Number: lw.Version, Code: s.layerSigning(code, now),
+	v := &layerVersion{Number: lw.Version, Code: s.layerSigning(code, now),
 		Description: lw.Description, CompatibleRuntimes: lw.CompatibleRuntimes,
-		CompatibleArchitectures: lw.CompatibleArchitectures, Created: now})
-	return nil
+		CompatibleArchitectures: lw.CompatibleArchitectures, Created: now}
+	s.addLayerVersion(account, lw.Name, v)
+	if len(lw.Permissions) > 0 && account != s.env.Account {
+		return fmt.Errorf("permissions: only this account's layers take permissions here")
+	}
+	return s.loadLayerPermissions(account, lw.Name, v.Number, lw.Permissions)
 }
 
 func (s *Service) loadFunction(fw FunctionWorld, now time.Time) error {
@@ -466,6 +492,9 @@ func (s *Service) loadFunction(fw FunctionWorld, now time.Time) error {
 		f.Aliases[aw.Name] = &alias{Name: aw.Name, FunctionVersion: aw.FunctionVersion, Description: aw.Description,
 			Weights: aw.AdditionalVersionWeights, RevisionID: awsproto.NewID()}
 	}
+	if err := s.loadExposure(f, fw, now); err != nil {
+		return err
+	}
 	s.functions[f.Name] = f
 	return nil
 }
@@ -515,7 +544,7 @@ func (s *Service) DumpWorld() World {
 		for _, v := range l.Versions {
 			w.Layers = append(w.Layers, LayerWorld{Name: l.Name, Account: l.Account, Version: v.Number,
 				CodeWorld: CodeWorld{Zip: v.Code.Zip}, Description: v.Description, CompatibleRuntimes: v.CompatibleRuntimes,
-				CompatibleArchitectures: v.CompatibleArchitectures})
+				CompatibleArchitectures: v.CompatibleArchitectures, Permissions: dumpLayerPermissions(v)})
 		}
 	}
 	sort.Slice(w.Layers, func(i, j int) bool {
@@ -529,6 +558,10 @@ func (s *Service) DumpWorld() World {
 		w.Functions = append(w.Functions, s.dumpFunction(f))
 	}
 	sort.Slice(w.Functions, func(i, j int) bool { return w.Functions[i].Name < w.Functions[j].Name })
+	s.settleMappings(s.env.Clock.Now())
+	if ms := s.dumpMappings(); len(ms) > 0 {
+		w.EventSourceMappings = ms
+	}
 	return w
 }
 
@@ -565,5 +598,6 @@ func (s *Service) dumpFunction(f *function) FunctionWorld {
 		fw.Aliases = append(fw.Aliases, AliasWorld{Name: a.Name, FunctionVersion: a.FunctionVersion,
 			Description: a.Description, AdditionalVersionWeights: a.Weights})
 	}
+	dumpExposure(f, &fw)
 	return fw
 }
