@@ -110,24 +110,22 @@ func addLayerPermission(v *layerVersion, p layerPermission, arn, revisionID stri
 }
 
 func (s *Service) addLayerVersionPermission(rc *reqCtx) (int, any, *awsproto.Error) {
-	var in struct {
-		layerPermission
-		RevisionID string `json:"RevisionId"`
-	}
-	if err := rc.decode(&in); err != nil {
+	var p layerPermission
+	if err := rc.decode(&p); err != nil {
 		return 0, nil, err
 	}
-	if err := in.layerPermission.validate(); err != nil {
+	if err := p.validate(); err != nil {
 		return 0, nil, err
 	}
 	v, arn, err := s.ownLayerVersion(rc, "AddLayerVersionPermission")
 	if err != nil {
 		return 0, nil, err
 	}
-	if err := addLayerPermission(v, in.layerPermission, arn, in.RevisionID); err != nil {
+	// Unlike AddPermission's, this RevisionId is a query parameter.
+	if err := addLayerPermission(v, p, arn, rc.query.Get("RevisionId")); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]string{"Statement": policyJSON(in.layerPermission.statement(arn)), "RevisionId": v.PolicyRevision}, nil
+	return http.StatusCreated, map[string]string{"Statement": policyJSON(p.statement(arn)), "RevisionId": v.PolicyRevision}, nil
 }
 
 func (s *Service) removeLayerVersionPermission(rc *reqCtx) (int, any, *awsproto.Error) {
