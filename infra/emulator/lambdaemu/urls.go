@@ -46,7 +46,7 @@ type urlOut struct {
 	FunctionURL      string `json:"FunctionUrl"`
 	FunctionArn      string
 	AuthType         string
-	Cors             *cors  `json:",omitempty"`
+	Cors             *cors `json:",omitempty"`
 	CreationTime     string
 	LastModifiedTime string `json:",omitempty"`
 	InvokeMode       string `json:",omitempty"`
