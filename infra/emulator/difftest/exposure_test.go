@@ -302,3 +302,40 @@ func TestMotoExposureGapsAreStillThere(t *testing.T) {
 		})
 	}
 }
+
+// TestAddPermissionRecordHasTheRealShape holds the emulator's record of the
+// stratus-red-team backdoor (AddPermission for anyone, by an IAM user) to
+// the real one: the same keys at every level, the statement a JSON string
+// with the same fields and principal.
+func TestAddPermissionRecordHasTheRealShape(t *testing.T) {
+	ctx := context.Background()
+	e := newEmu(t, lambdaemu.World{Functions: []lambdaemu.FunctionWorld{{Name: "stratus-red-team-backdoor-f-func"}}})
+	if _, err := e.lambda.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("stratus-red-team-backdoor-f-func"),
+		StatementId: aws.String("backdoor"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*")}); err != nil {
+		t.Fatal(err)
+	}
+	recs := emulatorRecords(t, e)
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want 1", len(recs))
+	}
+	real, got := realRecord(t, "lambda-AddPermission20150331v2.stratus-red-team.record.json"), recs[0]
+	if got["eventName"] != real["eventName"] {
+		t.Fatalf("event %v, want %v", got["eventName"], real["eventName"])
+	}
+	sameKeys(t, "top level", real, got, allowance{awsOnly: noTLS})
+	sameKeys(t, "requestParameters", real["requestParameters"], got["requestParameters"], allowance{})
+	sameKeys(t, "responseElements", real["responseElements"], got["responseElements"], allowance{})
+	sameKeys(t, "userIdentity (IAMUser)", real["userIdentity"], got["userIdentity"], allowance{})
+	for _, k := range []string{"action", "functionName", "principal", "statementId"} {
+		if obj(got["requestParameters"], k) != obj(real["requestParameters"], k) {
+			t.Errorf("requestParameters.%s %v, real %v", k, obj(got["requestParameters"], k), obj(real["requestParameters"], k))
+		}
+	}
+	// The statement names the function's ARN in its own region and account.
+	realSt, _ := obj(real["responseElements"], "statement").(string)
+	gotSt, _ := obj(got["responseElements"], "statement").(string)
+	want := strings.ReplaceAll(strings.ReplaceAll(realSt, "ca-centralnorth-1r", region), "880896431042", account)
+	if gotSt != want {
+		t.Errorf("statement\n got %s\nwant %s", gotSt, want)
+	}
+}
