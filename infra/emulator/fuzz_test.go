@@ -12,6 +12,7 @@ func FuzzDecodeAndLoadWorld(f *testing.F) {
 	f.Add([]byte(`{"account":"111122223333","lambda":{"functions":[{"name":"f"}]},"repos":{}}`))
 	f.Add([]byte(`{"lambda":{"signingProfiles":[{"name":"p"}],"functions":[{"name":"f","signedBy":"p","versions":[{}],"aliases":[{"name":"a","functionVersion":"1"}]}]}}`))
 	f.Add([]byte(`{"repos":{"repositories":[{"name":"r"}],"codeGuruAssociations":[{"repository":"r","state":"Failed"}]}}`))
+	f.Add([]byte(`{"lambda":{"layers":[{"name":"l","permissions":[{"statementId":"s","principal":"*"}]}],"functions":[{"name":"f","versions":[{}],"aliases":[{"name":"a","functionVersion":"1"}],"permissions":[{"statementId":"p","principal":"*","qualifier":"a"}],"urls":[{"authType":"NONE","qualifier":"a"}],"recursiveLoop":"Allow"}],"eventSourceMappings":[{"functionName":"f:a","eventSourceArn":"arn:aws:sqs:eu-west-1:111122223333:q"}]}}`))
 	f.Add([]byte(`{"account":"12"}`))
 	f.Add([]byte(`{"lambda":{"functions":[{"name":"f","layers":["nope"]}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -48,7 +48,7 @@ func (s *Service) urlMAC(path, date, sha string) string {
 //	POST /profiles  {"name", "signatureValidity": Go duration} creates a profile
 //	POST /revoke    {"profile", "effectiveTime": RFC 3339, optional} revokes one
 //	PUT  /s3/{bucket}/{key...}  stores an object for S3Bucket/S3Key code
-//	GET|PUT /quotas {"getFunctionPerSecond", "controlPlanePerSecond"} (0 = unlimited)
+//	GET|PUT /quotas {"getFunctionPerSecond", "controlPlanePerSecond", "getPolicyPerSecond"} (0 = unlimited; no getPolicyPerSecond: 15)
 //	PUT  /update-delay {"updateDelayMs"}
 func (s *Service) adminHandler() http.Handler {
 	mux := http.NewServeMux()
