@@ -2,10 +2,12 @@
 // local account, well enough that unmodified aws-sdk-go-v2 Lambda clients
 // work against it: functions (Zip and Image), published versions, aliases
 // with weighted routing, reserved concurrency, tags, layers, code signing
-// configs, and the behaviour selfguard depends on — asynchronous updates
+// configs, the ways a function is exposed (resource-based policies,
+// function URLs, layer permissions, event source mappings, the recursive
+// loop setting), and the behaviour selfguard depends on — asynchronous updates
 // (LastUpdateStatus, 409 ResourceConflictException), optimistic locking
 // (RevisionId, 412 PreconditionFailedException), code signature checks on
-// deploy, the two per-account API quotas (429 TooManyRequestsException), and
+// deploy, the per-account API quotas (429 TooManyRequestsException), and
 // a CloudTrail record of every write.
 //
 // There is no AWS Signer locally, so the package carries a small honest
