@@ -15,6 +15,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
+	"github.com/selfguard/selfguard/infra/emulator/signeremu"
 )
 
 // AdminPrefix is the path under which the admin API is served. No AWS API
@@ -38,6 +39,8 @@ type Server struct {
 	Identities *awsproto.Identities
 	Lambda     *lambdaemu.Service
 	Repos      *repoemu.Service
+	// Signer is the Signer API over Lambda's signing state.
+	Signer *signeremu.Service
 
 	mu       sync.RWMutex
 	services map[string]Service
@@ -50,14 +53,15 @@ type Server struct {
 // and no resources.
 func New(account, region string) *Server {
 	env := awsproto.NewEnv(account, region)
+	lambda := lambdaemu.New(env)
 	s := &Server{
 		Env: env, Identities: awsproto.NewIdentities(), services: map[string]Service{}, admin: http.NewServeMux(),
-		Lambda: lambdaemu.New(env), Repos: repoemu.New(env),
+		Lambda: lambda, Repos: repoemu.New(env), Signer: signeremu.New(env, lambda),
 	}
 	for _, a := range DefaultActors(account) {
 		s.Identities.Add(a)
 	}
-	for _, svc := range []Service{s.Lambda, s.Repos} {
+	for _, svc := range []Service{s.Lambda, s.Repos, s.Signer} {
 		for _, n := range svc.SigningNames() {
 			s.services[n] = svc
 		}
@@ -123,8 +127,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // LoadWorld replaces the whole state with a world, all or nothing: a world
-// rejected in any section leaves the account, region, actors, Lambda and
-// repositories as they were.
+// rejected in any section leaves the account, region, actors, Lambda (with
+// its signing state) and repositories as they were.
 func (s *Server) LoadWorld(w *World) error {
 	if err := w.Validate(); err != nil {
 		return err
@@ -145,6 +149,13 @@ func (s *Server) LoadWorld(w *World) error {
 		s.Env.Account, s.Env.Region = account, region
 		return fmt.Errorf("load world: %w", err)
 	}
+	// The Signer section adds to the signing state Lambda's section made,
+	// and Lambda's undo takes it back.
+	if err := s.Signer.LoadWorld(w.Signer); err != nil {
+		undoLambda()
+		s.Env.Account, s.Env.Region = account, region
+		return fmt.Errorf("load world: %w", err)
+	}
 	// Repos.LoadWorld changes nothing when it fails; Lambda is put back.
 	if err := s.Repos.LoadWorld(w.Repos); err != nil {
 		undoLambda()
@@ -161,7 +172,7 @@ func (s *Server) LoadWorld(w *World) error {
 func (s *Server) Dump() *World {
 	return &World{
 		Account: s.Env.Account, Region: s.Env.Region, Actors: s.Identities.All(),
-		Lambda: s.Lambda.DumpWorld(), Repos: s.Repos.DumpWorld(),
+		Lambda: s.Lambda.DumpWorld(), Signer: s.Signer.DumpWorld(), Repos: s.Repos.DumpWorld(),
 	}
 }
 
@@ -268,6 +279,7 @@ func SDKEnv(baseURL, region string, a awsproto.Actor) []string {
 		"AWS_ENDPOINT_URL_LAMBDA=" + baseURL,
 		"AWS_ENDPOINT_URL_CODECOMMIT=" + baseURL,
 		"AWS_ENDPOINT_URL_CODEGURU_REVIEWER=" + baseURL,
+		"AWS_ENDPOINT_URL_SIGNER=" + baseURL,
 		"AWS_REGION=" + region,
 		// aws CLI v1 reads the region from AWS_DEFAULT_REGION only.
 		"AWS_DEFAULT_REGION=" + region,

@@ -167,8 +167,8 @@ func TestSDKEnvSetsTheRegionForTheSDKAndTheCLIv1(t *testing.T) {
 	for k, want := range map[string]string{
 		"AWS_REGION": region, "AWS_DEFAULT_REGION": region,
 		"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:4599", "AWS_ENDPOINT_URL_CODECOMMIT": "http://127.0.0.1:4599",
-		"AWS_ENDPOINT_URL_CODEGURU_REVIEWER": "http://127.0.0.1:4599",
-		"AWS_ACCESS_KEY_ID":                  a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretKey,
+		"AWS_ENDPOINT_URL_CODEGURU_REVIEWER": "http://127.0.0.1:4599", "AWS_ENDPOINT_URL_SIGNER": "http://127.0.0.1:4599",
+		"AWS_ACCESS_KEY_ID": a.AccessKeyID, "AWS_SECRET_ACCESS_KEY": a.SecretKey,
 	} {
 		if env[k] != want {
 			t.Errorf("%s=%q, want %q", k, env[k], want)

@@ -9,6 +9,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
+	"github.com/selfguard/selfguard/infra/emulator/signeremu"
 )
 
 // World is the whole state of the local account, as a JSON document: load it
@@ -19,6 +20,7 @@ type World struct {
 	Region  string           `json:"region,omitempty"`
 	Actors  []awsproto.Actor `json:"actors,omitempty"`
 	Lambda  lambdaemu.World  `json:"lambda"`
+	Signer  signeremu.World  `json:"signer"`
 	Repos   repoemu.World    `json:"repos"`
 }
 

@@ -10,9 +10,11 @@
 // deploy, the per-account API quotas (429 TooManyRequestsException), and
 // a CloudTrail record of every write.
 //
-// There is no AWS Signer locally, so the package carries a small honest
-// stand-in (see signer.go and SignatureEntry): signing profiles with
-// per-profile MAC keys, a signature entry added to the zip, revocation and
-// expiry. Code is stored in memory; Code.Location URLs are served from the
+// AWS Signer's certificates cannot be had locally, so the package carries a
+// small honest stand-in (see signer.go and SignatureEntry): signing profiles
+// with per-profile MAC keys, a signature entry added to the zip, signing
+// jobs, revocation of profiles and jobs, and expiry. That signing state lives
+// here, beside the deploy-time check; signeremu serves the Signer API over it
+// (signingjobs.go). Code is stored in memory; Code.Location URLs are served from the
 // emulator's admin API and expire after ten minutes of emulator time.
 package lambdaemu

@@ -34,6 +34,7 @@ type Service struct {
 	cscs        map[string]*codeSigningConfig // by ARN
 	layers      map[string]*layer             // by unversioned layer ARN
 	profiles    map[string]*signingProfile    // by profile name
+	jobs        map[string]*signingJob        // by job id
 	s3          map[string][]byte             // by bucket + "/" + key
 	mappings    map[string]*mapping           // event source mappings by UUID
 	mappingSeq  int64
@@ -62,6 +63,7 @@ func (s *Service) reset() {
 	s.cscs = map[string]*codeSigningConfig{}
 	s.layers = map[string]*layer{}
 	s.profiles = map[string]*signingProfile{}
+	s.jobs = map[string]*signingJob{}
 	s.s3 = map[string][]byte{}
 	s.mappings = map[string]*mapping{}
 	s.updateDelay = DefaultUpdateDelay

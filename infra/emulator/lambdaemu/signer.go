@@ -49,10 +49,11 @@ const signatureFormat = "selfguard-signature/v1"
 // DefaultSignatureValidity is AWS Signer's default: 135 months.
 const DefaultSignatureValidity = 135 * 30 * 24 * time.Hour
 
-// Profile statuses.
+// Profile statuses, as AWS Signer names them.
 const (
-	ProfileActive  = "Active"
-	ProfileRevoked = "Revoked"
+	ProfileActive   = "Active"
+	ProfileRevoked  = "Revoked"
+	ProfileCanceled = "Canceled"
 )
 
 type signingProfile struct {
@@ -60,11 +61,20 @@ type signingProfile struct {
 	Version  string
 	Arn      string // the profile version ARN
 	Validity time.Duration
-	Key      []byte
+	// Period is the validity as the Signer API shows it.
+	Period ValidityPeriod
+	Key    []byte
+	// Canceled profiles sign nothing more; their signatures stay valid.
+	Canceled bool
 	Revoked  bool
 	// RevokedFrom is the revocation's effective time: signatures made at
 	// or after it are invalid. The zero time revokes every signature.
 	RevokedFrom time.Time
+	// RevokedAt, RevokedBy and RevokeReason are the revocation record.
+	RevokedAt    time.Time
+	RevokedBy    string
+	RevokeReason string
+	Tags         map[string]string
 }
 
 // ProfileVersionARN returns the ARN of a signing profile version.
@@ -193,20 +203,37 @@ func contentDigest(entries []zipEntry) string {
 func (s *Service) Sign(profileName string, zipData []byte) (signed []byte, jobARN string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sign(profileName, zipData, s.env.Clock.Now())
+	signed, job, err := s.sign(profileName, zipData, s.env.Clock.Now())
+	if err != nil {
+		return nil, "", err
+	}
+	return signed, s.jobARN(job.ID), nil
 }
 
-func (s *Service) sign(profileName string, zipData []byte, now time.Time) ([]byte, string, error) {
+// sign signs a zip and records the signing job, so the Signer API can
+// describe and revoke it whoever signed.
+func (s *Service) sign(profileName string, zipData []byte, now time.Time) ([]byte, *signingJob, error) {
 	p := s.profiles[profileName]
 	if p == nil {
-		return nil, "", fmt.Errorf("sign: no signing profile %q", profileName)
+		return nil, nil, fmt.Errorf("sign: no signing profile %q: %w", profileName, ErrSigningNotFound)
 	}
-	if p.Revoked {
-		return nil, "", fmt.Errorf("sign: signing profile %q is revoked", profileName)
+	if p.Revoked || p.Canceled {
+		return nil, nil, fmt.Errorf("sign: signing profile %q is %s: %w", profileName, p.status(), ErrSigningInvalid)
 	}
+	signed, job, err := s.signZip(awsproto.NewID(), p, zipData, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.jobs[job.ID] = job
+	return signed, job, nil
+}
+
+// signZip signs a zip with profile p as job id and returns the job,
+// without recording it.
+func (s *Service) signZip(id string, p *signingProfile, zipData []byte, now time.Time) ([]byte, *signingJob, error) {
 	entries, err := readZip(zipData)
 	if err != nil {
-		return nil, "", fmt.Errorf("sign: %w", err)
+		return nil, nil, fmt.Errorf("sign: %w", err)
 	}
 	kept := entries[:0]
 	for _, e := range entries {
@@ -214,24 +241,26 @@ func (s *Service) sign(profileName string, zipData []byte, now time.Time) ([]byt
 			kept = append(kept, e)
 		}
 	}
+	job := &signingJob{ID: id, Profile: p, Created: now.Truncate(time.Second),
+		ExpiresAt: now.Truncate(time.Second).Add(p.Validity), Status: JobSucceeded, StatusReason: jobSucceededReason}
 	doc := signatureDoc{
 		Format:            signatureFormat,
 		ProfileVersionArn: p.Arn,
-		SigningJobArn:     fmt.Sprintf("arn:aws:signer:%s:%s:/signing-jobs/%s", s.env.Region, s.env.Account, awsproto.NewID()),
-		SignedAt:          now.Truncate(time.Second),
-		ExpiresAt:         now.Truncate(time.Second).Add(p.Validity),
+		SigningJobArn:     s.jobARN(job.ID),
+		SignedAt:          job.Created,
+		ExpiresAt:         job.ExpiresAt,
 		ContentDigest:     contentDigest(kept),
 	}
 	doc.MAC = doc.mac(p.Key)
 	raw, err := json.Marshal(doc)
 	if err != nil {
-		return nil, "", fmt.Errorf("sign: %w", err)
+		return nil, nil, fmt.Errorf("sign: %w", err)
 	}
 	out, err := writeZip(append(kept, zipEntry{name: SignatureEntry, data: raw}))
 	if err != nil {
-		return nil, "", fmt.Errorf("sign: %w", err)
+		return nil, nil, fmt.Errorf("sign: %w", err)
 	}
-	return out, doc.SigningJobArn, nil
+	return out, job, nil
 }
 
 // Verdicts of a signature check.
@@ -302,6 +331,8 @@ func (s *Service) verify(zipData []byte, now time.Time) sigCheck {
 	switch {
 	case p.Revoked && !doc.SignedAt.Before(p.RevokedFrom):
 		c.Verdict = sigRevoked
+	case s.jobRevoked(doc.SigningJobArn):
+		c.Verdict = sigRevoked
 	case now.After(doc.ExpiresAt):
 		c.Verdict = sigExpired
 	default:
@@ -329,7 +360,7 @@ func (s *Service) newProfile(name, ver string, validity time.Duration, key []byt
 		_, _ = rand.Read(key)
 	}
 	return &signingProfile{Name: name, Version: ver, Arn: ProfileVersionARN(s.env.Region, s.env.Account, name, ver),
-		Validity: validity, Key: key}, nil
+		Validity: validity, Period: periodOf(validity), Key: key}, nil
 }
 
 // ProfileInfo describes a signing profile version.
@@ -355,14 +386,25 @@ func (s *Service) Profiles() []ProfileInfo {
 }
 
 func (p *signingProfile) info() ProfileInfo {
-	i := ProfileInfo{Name: p.Name, ProfileVersion: p.Version, ProfileVersionArn: p.Arn, Status: ProfileActive,
+	i := ProfileInfo{Name: p.Name, ProfileVersion: p.Version, ProfileVersionArn: p.Arn, Status: p.status(),
 		SignatureValidity: p.Validity.String()}
 	if p.Revoked {
-		i.Status = ProfileRevoked
 		t := p.RevokedFrom
 		i.RevokedFrom = &t
 	}
 	return i
+}
+
+// status is the profile's Signer status; a revoked profile stays Revoked
+// when canceled, as revocation is the stronger fact.
+func (p *signingProfile) status() string {
+	switch {
+	case p.Revoked:
+		return ProfileRevoked
+	case p.Canceled:
+		return ProfileCanceled
+	}
+	return ProfileActive
 }
 
 // AddProfile creates a signing profile (validity 0 means AWS's default) and
@@ -401,7 +443,7 @@ func (s *Service) RevokeProfile(name string, effectiveFrom time.Time) error {
 	if p == nil {
 		return fmt.Errorf("revoke signing profile: no profile %q", name)
 	}
-	p.Revoked, p.RevokedFrom = true, effectiveFrom
+	p.Revoked, p.RevokedFrom, p.RevokedAt = true, effectiveFrom, s.env.Clock.Now()
 	return nil
 }
 

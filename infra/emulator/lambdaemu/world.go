@@ -52,11 +52,17 @@ type ProfileWorld struct {
 	Version string `json:"version,omitempty"`
 	// SignatureValidity is a Go duration (default 135 months).
 	SignatureValidity string `json:"signatureValidity,omitempty"`
-	// Status is Active (default) or Revoked.
+	// Status is Active (default), Canceled (signs nothing more) or Revoked.
 	Status string `json:"status,omitempty"`
 	// RevocationEffectiveFrom: signatures made at or after it are invalid
 	// once revoked (absent: all of them).
 	RevocationEffectiveFrom *time.Time `json:"revocationEffectiveFrom,omitempty"`
+	// RevocationReason and RevokedBy are the revocation record the Signer
+	// API shows.
+	RevocationReason string `json:"revocationReason,omitempty"`
+	RevokedBy        string `json:"revokedBy,omitempty"`
+	// Tags are the profile's tags, as the Signer API shows them.
+	Tags map[string]string `json:"tags,omitempty"`
 	// Key is the profile's MAC key, base64 of 32 bytes (random if empty);
 	// a dump keeps it so signed code stays valid across a reload.
 	Key []byte `json:"key,omitempty"`
@@ -183,6 +189,7 @@ type state struct {
 	cscs                 map[string]*codeSigningConfig
 	layers               map[string]*layer
 	profiles             map[string]*signingProfile
+	jobs                 map[string]*signingJob
 	s3                   map[string][]byte
 	updateDelay          time.Duration
 	mappings             map[string]*mapping
@@ -193,13 +200,13 @@ type state struct {
 }
 
 func (s *Service) state() state {
-	return state{functions: s.functions, cscs: s.cscs, layers: s.layers, profiles: s.profiles, s3: s.s3,
+	return state{functions: s.functions, cscs: s.cscs, layers: s.layers, profiles: s.profiles, jobs: s.jobs, s3: s.s3,
 		mappings: s.mappings, mappingSeq: s.mappingSeq, updateDelay: s.updateDelay, quotas: s.quotas,
 		getBucket: s.getBucket, ctlBucket: s.ctlBucket, policyBkt: s.policyBkt}
 }
 
 func (s *Service) restore(st state) {
-	s.functions, s.cscs, s.layers, s.profiles, s.s3 = st.functions, st.cscs, st.layers, st.profiles, st.s3
+	s.functions, s.cscs, s.layers, s.profiles, s.jobs, s.s3 = st.functions, st.cscs, st.layers, st.profiles, st.jobs, st.s3
 	s.mappings, s.mappingSeq = st.mappings, st.mappingSeq
 	s.updateDelay, s.quotas, s.getBucket, s.ctlBucket, s.policyBkt = st.updateDelay, st.quotas, st.getBucket, st.ctlBucket, st.policyBkt
 }
@@ -273,18 +280,21 @@ func (s *Service) loadProfile(pw ProfileWorld) error {
 	if err != nil {
 		return err
 	}
+	p.Tags = copyTags(pw.Tags)
+	revocation := pw.RevocationEffectiveFrom != nil || pw.RevocationReason != "" || pw.RevokedBy != ""
 	switch pw.Status {
-	case "", ProfileActive:
-		if pw.RevocationEffectiveFrom != nil {
-			return fmt.Errorf("signing profile %q: revocationEffectiveFrom needs status Revoked", pw.Name)
+	case "", ProfileActive, ProfileCanceled:
+		if revocation {
+			return fmt.Errorf("signing profile %q: revocation fields need status Revoked", pw.Name)
 		}
+		p.Canceled = pw.Status == ProfileCanceled
 	case ProfileRevoked:
-		p.Revoked = true
+		p.Revoked, p.RevokedAt, p.RevokeReason, p.RevokedBy = true, s.env.Clock.Now(), pw.RevocationReason, pw.RevokedBy
 		if pw.RevocationEffectiveFrom != nil {
 			p.RevokedFrom = *pw.RevocationEffectiveFrom
 		}
 	default:
-		return fmt.Errorf("signing profile %q: status %q: want Active or Revoked", pw.Name, pw.Status)
+		return fmt.Errorf("signing profile %q: status %q: want Active, Canceled or Revoked", pw.Name, pw.Status)
 	}
 	s.profiles[p.Name] = p
 	return nil
@@ -520,10 +530,11 @@ func (s *Service) DumpWorld() World {
 	q := s.quotas
 	w := World{UpdateDelayMs: &delay, Quotas: &q}
 	for _, p := range s.profiles {
-		pw := ProfileWorld{Name: p.Name, Version: p.Version, SignatureValidity: p.Validity.String(), Status: ProfileActive, Key: p.Key}
+		pw := ProfileWorld{Name: p.Name, Version: p.Version, SignatureValidity: p.Validity.String(), Status: p.status(), Key: p.Key,
+			Tags: copyTags(p.Tags)}
 		if p.Revoked {
 			t := p.RevokedFrom
-			pw.Status, pw.RevocationEffectiveFrom = ProfileRevoked, &t
+			pw.RevocationEffectiveFrom, pw.RevocationReason, pw.RevokedBy = &t, p.RevokeReason, p.RevokedBy
 		}
 		w.SigningProfiles = append(w.SigningProfiles, pw)
 	}

@@ -45,6 +45,18 @@ type ccRequest struct {
 	ApprovalRuleTemplateContent     string            `json:"approvalRuleTemplateContent,omitempty"`
 	NewRuleContent                  string            `json:"newRuleContent,omitempty"`
 	ExistingRuleContentSha256       string            `json:"existingRuleContentSha256,omitempty"`
+	RepositoryNames                 []string          `json:"repositoryNames,omitempty"`
+	OldApprovalRuleTemplateName     string            `json:"oldApprovalRuleTemplateName,omitempty"`
+	NewApprovalRuleTemplateName     string            `json:"newApprovalRuleTemplateName,omitempty"`
+	OldName                         string            `json:"oldName,omitempty"`
+	NewName                         string            `json:"newName,omitempty"`
+	Title                           string            `json:"title,omitempty"`
+	Description                     string            `json:"description,omitempty"`
+	Targets                         []prTargetIn      `json:"targets,omitempty"`
+	ClientRequestToken              string            `json:"clientRequestToken,omitempty"`
+	PullRequestID                   string            `json:"pullRequestId,omitempty"`
+	RevisionID                      string            `json:"revisionId,omitempty"`
+	OverrideStatus                  string            `json:"overrideStatus,omitempty"`
 }
 
 // ccResult is what an operation produces: the API response, what CloudTrail
@@ -63,19 +75,27 @@ type ccOperation struct {
 }
 
 var ccOperations = map[string]ccOperation{
-	"CreateRepository":                                 {false, (*Service).createRepository},
-	"GetRepository":                                    {true, (*Service).getRepository},
-	"ListRepositories":                                 {true, (*Service).listRepositories},
-	"DeleteRepository":                                 {false, (*Service).deleteRepository},
-	"CreateApprovalRuleTemplate":                       {false, (*Service).createTemplate},
-	"GetApprovalRuleTemplate":                          {true, (*Service).getTemplate},
-	"ListApprovalRuleTemplates":                        {true, (*Service).listTemplates},
-	"UpdateApprovalRuleTemplateContent":                {false, (*Service).updateTemplateContent},
-	"DeleteApprovalRuleTemplate":                       {false, (*Service).deleteTemplate},
-	"AssociateApprovalRuleTemplateWithRepository":      {false, (*Service).associateTemplate},
-	"DisassociateApprovalRuleTemplateFromRepository":   {false, (*Service).disassociateTemplate},
-	"ListAssociatedApprovalRuleTemplatesForRepository": {true, (*Service).listTemplatesForRepository},
-	"ListRepositoriesForApprovalRuleTemplate":          {true, (*Service).listRepositoriesForTemplate},
+	"CreateRepository":                                      {false, (*Service).createRepository},
+	"GetRepository":                                         {true, (*Service).getRepository},
+	"ListRepositories":                                      {true, (*Service).listRepositories},
+	"DeleteRepository":                                      {false, (*Service).deleteRepository},
+	"CreateApprovalRuleTemplate":                            {false, (*Service).createTemplate},
+	"GetApprovalRuleTemplate":                               {true, (*Service).getTemplate},
+	"ListApprovalRuleTemplates":                             {true, (*Service).listTemplates},
+	"UpdateApprovalRuleTemplateContent":                     {false, (*Service).updateTemplateContent},
+	"DeleteApprovalRuleTemplate":                            {false, (*Service).deleteTemplate},
+	"AssociateApprovalRuleTemplateWithRepository":           {false, (*Service).associateTemplate},
+	"DisassociateApprovalRuleTemplateFromRepository":        {false, (*Service).disassociateTemplate},
+	"ListAssociatedApprovalRuleTemplatesForRepository":      {true, (*Service).listTemplatesForRepository},
+	"ListRepositoriesForApprovalRuleTemplate":               {true, (*Service).listRepositoriesForTemplate},
+	"BatchAssociateApprovalRuleTemplateWithRepositories":    {false, (*Service).batchAssociateTemplate},
+	"BatchDisassociateApprovalRuleTemplateFromRepositories": {false, (*Service).batchDisassociateTemplate},
+	"UpdateApprovalRuleTemplateName":                        {false, (*Service).updateTemplateName},
+	"UpdateRepositoryName":                                  {false, (*Service).updateRepositoryName},
+	"CreatePullRequest":                                     {false, (*Service).createPullRequest},
+	"GetPullRequest":                                        {true, (*Service).getPullRequest},
+	"OverridePullRequestApprovalRules":                      {false, (*Service).overridePullRequest},
+	"GetPullRequestOverrideState":                           {true, (*Service).getOverrideState},
 }
 
 func ccError(code, format string, args ...any) *awsproto.Error {
@@ -309,6 +329,11 @@ func (s *Service) deleteRepository(_ *awsproto.Call, in *ccRequest) ccResult {
 	delete(s.repos, r.name)
 	for _, repos := range s.links {
 		delete(repos, r.name)
+	}
+	for id, pr := range s.prs {
+		if pr.target.repo == r.name {
+			delete(s.prs, id)
+		}
 	}
 	resp := map[string]any{"repositoryId": r.id}
 	return ccResult{resp: resp, trailResp: resp, resources: []string{r.name}}

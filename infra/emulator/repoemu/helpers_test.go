@@ -2,6 +2,7 @@ package repoemu_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -137,3 +138,27 @@ func testdata(t *testing.T, rel string) string {
 const contentTwoApprovals = `{"Version":"2018-11-08","DestinationReferences":["refs/heads/main"],"Statements":[{"Type":"Approvers","NumberOfApprovalsNeeded":2,"ApprovalPoolMembers":["arn:aws:sts::111122223333:assumed-role/CodeCommitReview/*"]}]}`
 
 const contentOneApproval = `{"Version":"2018-11-08","Statements":[{"Type":"Approvers","NumberOfApprovalsNeeded":1}]}`
+
+// rawCodeCommit sends a CodeCommit request as alice without the SDK (for
+// requests the SDK refuses to send) and returns the error code answered,
+// or "" for a success.
+func (b *bed) rawCodeCommit(t *testing.T, op, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.url+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Target", "CodeCommit_20150413."+op)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIALOCALALICE000001/20250101/"+testRegion+"/codecommit/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Type string `json:"__type"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out.Type
+}

@@ -142,6 +142,9 @@ type Service struct {
 	assocs []*association
 	closed bool
 	delay  time.Duration
+	// prs holds the pull requests by id; nextPR numbers the next one.
+	prs    map[string]*pullRequest
+	nextPR int
 }
 
 // New returns an empty CodeCommit and CodeGuru Reviewer, closed to new
@@ -157,6 +160,8 @@ func (s *Service) reset() {
 	s.templates = map[string]*template{}
 	s.links = map[string]map[string]bool{}
 	s.assocs = nil
+	s.prs = map[string]*pullRequest{}
+	s.nextPR = 1
 	s.closed = true
 	s.delay = DefaultAssociationDelay
 }

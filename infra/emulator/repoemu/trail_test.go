@@ -206,3 +206,90 @@ func TestCodeGuruTrailLooksLikeAWS(t *testing.T) {
 		t.Errorf("association in record = %+v (%v), want Associating with an epoch-seconds number", state, err)
 	}
 }
+
+func TestNewCodeCommitWritesAreRecordedWithAWSNames(t *testing.T) {
+	ctx := context.Background()
+	b := newBed(t)
+	b.load(t, templatedWorld())
+	must(b.cc.BatchAssociateApprovalRuleTemplateWithRepositories(ctx, &codecommit.BatchAssociateApprovalRuleTemplateWithRepositoriesInput{
+		ApprovalRuleTemplateName: aws.String("two"), RepositoryNames: []string{"docs"}}))(t)
+	must(b.cc.BatchDisassociateApprovalRuleTemplateFromRepositories(ctx, &codecommit.BatchDisassociateApprovalRuleTemplateFromRepositoriesInput{
+		ApprovalRuleTemplateName: aws.String("two"), RepositoryNames: []string{"api", "web", "gone"}}))(t)
+	must(b.cc.UpdateApprovalRuleTemplateName(ctx, &codecommit.UpdateApprovalRuleTemplateNameInput{
+		OldApprovalRuleTemplateName: aws.String("two"), NewApprovalRuleTemplateName: aws.String("two-approvals")}))(t)
+	must(b.cc.UpdateRepositoryName(ctx, &codecommit.UpdateRepositoryNameInput{OldName: aws.String("docs"), NewName: aws.String("handbook")}))(t)
+	pr := b.openPullRequest(t, "handbook", "edit", "main")
+	must(b.cc.GetPullRequest(ctx, &codecommit.GetPullRequestInput{PullRequestId: pr.PullRequestId}))(t)
+	must(b.cc.OverridePullRequestApprovalRules(ctx, &codecommit.OverridePullRequestApprovalRulesInput{
+		PullRequestId: pr.PullRequestId, RevisionId: pr.RevisionId, OverrideStatus: "OVERRIDE"}))(t)
+	must(b.cc.GetPullRequestOverrideState(ctx, &codecommit.GetPullRequestOverrideStateInput{PullRequestId: pr.PullRequestId, RevisionId: pr.RevisionId}))(t)
+
+	recs := b.records(t, 0)
+	want := []struct {
+		op        string
+		request   []string
+		response  []string
+		resources []string
+	}{
+		{"BatchAssociateApprovalRuleTemplateWithRepositories", []string{"approvalRuleTemplateName", "repositoryNames"},
+			[]string{"associatedRepositoryNames", "errors"}, []string{"docs"}},
+		{"BatchDisassociateApprovalRuleTemplateFromRepositories", []string{"approvalRuleTemplateName", "repositoryNames"},
+			[]string{"disassociatedRepositoryNames", "errors"}, []string{"api", "web"}},
+		{"UpdateApprovalRuleTemplateName", []string{"newApprovalRuleTemplateName", "oldApprovalRuleTemplateName"},
+			[]string{"approvalRuleTemplate"}, nil},
+		{"UpdateRepositoryName", []string{"newName", "oldName"}, nil, []string{"docs"}},
+		{"CreatePullRequest", []string{"clientRequestToken", "description", "targets", "title"}, []string{"pullRequest"}, []string{"handbook"}},
+		{"OverridePullRequestApprovalRules", []string{"overrideStatus", "pullRequestId", "revisionId"}, nil, []string{"handbook"}},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d writes (GetPullRequest and GetPullRequestOverrideState are reads)", len(recs), len(want))
+	}
+	for i, w := range want {
+		r := recs[i]
+		if r.EventName != w.op || r.EventSource != cloudtrail.SourceCodeCommit || r.APIVersion != "2015-04-13" || r.IsReadOnly() || r.Failed() {
+			t.Errorf("record %d = %s %s (apiVersion %q, readOnly %v)", i, r.EventSource, r.EventName, r.APIVersion, r.IsReadOnly())
+		}
+		if got := keysOf(t, r.RequestParameters); !slices.Equal(got, w.request) {
+			t.Errorf("%s requestParameters keys = %v, want %v", w.op, got, w.request)
+		}
+		var resp map[string]json.RawMessage
+		_ = r.Response(&resp)
+		gotResp := make([]string, 0, len(resp))
+		for k := range resp {
+			gotResp = append(gotResp, k)
+		}
+		slices.Sort(gotResp)
+		if !slices.Equal(gotResp, w.response) && !(len(gotResp) == 0 && w.response == nil) {
+			t.Errorf("%s responseElements keys = %v, want %v", w.op, gotResp, w.response)
+		}
+		var arns []string
+		for _, res := range r.Resources {
+			arns = append(arns, res.ARN)
+		}
+		var wantARNs []string
+		for _, n := range w.resources {
+			wantARNs = append(wantARNs, "arn:aws:codecommit:eu-west-1:111122223333:"+n)
+		}
+		if !slices.Equal(arns, wantARNs) {
+			t.Errorf("%s resources = %v, want %v", w.op, arns, wantARNs)
+		}
+	}
+	var created struct {
+		PullRequest struct {
+			CreationDate  string
+			ApprovalRules []struct{ CreationDate string }
+		}
+	}
+	if err := recs[4].Response(&created); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := time.Parse("Jan 2, 2006 3:04:05 PM", created.PullRequest.CreationDate); err != nil {
+		t.Errorf("pullRequest.creationDate %q is not printed as CodeCommit's records print dates", created.PullRequest.CreationDate)
+	}
+	var batch struct {
+		Errors []struct{ RepositoryName, ErrorCode, ErrorMessage string }
+	}
+	if err := recs[1].Response(&batch); err != nil || len(batch.Errors) != 1 || batch.Errors[0].ErrorCode != "RepositoryDoesNotExistException" {
+		t.Errorf("BatchDisassociate responseElements.errors = %+v (%v)", batch.Errors, err)
+	}
+}
