@@ -11,13 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/act"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -84,14 +84,14 @@ func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decis
 // that is exempt or gone gives an empty decision; an exempt one is not read.
 func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe.Scope) (finding.Decision, snapshot.Snapshot, error) {
 	name = snapshot.FunctionName(name)
-	log := zerolog.Ctx(ctx)
+	log := logging.From(ctx).With().Str(logging.FieldResource, name).Logger()
 	if g.Settings.FunctionExempt(name) {
-		log.Info().Str("resource", name).Msg("function is exempt; skipped")
+		log.Info().Msg("function is exempt; skipped")
 		return finding.Decision{}, snapshot.Snapshot{Name: name}, nil
 	}
 	snap, err := g.Reader.Read(ctx, name, scope)
 	if errors.Is(err, snapshot.ErrNotFound) {
-		log.Info().Str("resource", name).Msg("function no longer exists; nothing to do")
+		log.Info().Msg("function no longer exists; nothing to do")
 		return finding.Decision{}, snap, nil
 	}
 	if err != nil {
@@ -158,7 +158,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if fn == "" {
 		fn = snapshot.FunctionName(s.Name)
 	}
-	log := zerolog.Ctx(ctx).With().Str("resource", fn).Str("action", string(a.Kind)).Logger()
+	log := logging.From(ctx).With().Str(logging.FieldResource, fn).Str(logging.FieldAction, string(a.Kind)).Logger()
 	log.Info().Err(o.Err).Msg("function changed since it was read; reading again")
 	g.settle(ctx, fn)
 	scope := scopeOf(s)
@@ -193,7 +193,8 @@ func (g *Guard) settle(ctx context.Context, fn string) {
 		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 2*time.Second
 	})
 	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, d); err != nil {
-		zerolog.Ctx(ctx).Debug().Err(err).Str("resource", fn).Msg("function did not settle")
+		log := logging.From(ctx)
+		log.Debug().Err(err).Str(logging.FieldResource, fn).Msg("function did not settle")
 	}
 }
 

@@ -14,8 +14,10 @@ import (
 // error); unset or unknown means info.
 const EnvLevel = "SELFGUARD_LOG_LEVEL"
 
-// Stable field names. Metric filters and saved queries match on them, so
-// they never change.
+// Stable field names: the one vocabulary of every selfguard log line.
+// Metric filters and saved queries match on them, so they never change, and
+// code outside this package never spells a field name itself (a test holds
+// shared/ and functions/ to that).
 const (
 	FieldRequestID = "request_id"
 	FieldEventID   = "event_id"
@@ -24,15 +26,26 @@ const (
 	FieldActor     = "actor"
 	FieldActorARN  = "actor_arn"
 	FieldSourceIP  = "source_ip"
-	FieldResource  = "resource"
-	FieldRule      = "rule"
-	FieldSeverity  = "severity"
-	FieldMode      = "mode"
-	FieldDecision  = "decision"
-	FieldAction    = "action"
-	FieldOutcome   = "outcome"
-	FieldReason    = "reason"
-	FieldGuard     = "guard"
+	// FieldSubject is the resource an event points at; FieldResource the
+	// resource a finding or an action is about (a code signing config
+	// subject has findings on each of its functions).
+	FieldSubject  = "subject"
+	FieldResource = "resource"
+	FieldRule     = "rule"
+	FieldSeverity = "severity"
+	FieldMode     = "mode"
+	FieldDecision = "decision"
+	// FieldAction is the action carried out (after a fallback, the one
+	// finally taken), FieldPlanned the one decided when that differs.
+	FieldAction  = "action"
+	FieldPlanned = "planned"
+	// FieldOutcome says how an action ended (done, not-needed, refused,
+	// failed, planned): never "status".
+	FieldOutcome = "outcome"
+	// FieldDetail explains an outcome; "message" is zerolog's own.
+	FieldDetail = "detail"
+	FieldReason = "reason"
+	FieldGuard  = "guard"
 )
 
 // New returns a JSON logger writing to w at the named level. An empty or
@@ -55,32 +68,29 @@ func FromEnv(getenv func(string) string) zerolog.Logger {
 	return New(os.Stdout, getenv(EnvLevel))
 }
 
-type ctxKey struct{}
-
-type carried struct {
-	logger    zerolog.Logger
-	requestID string
+// Invocation starts the logging of one invocation: base with the Lambda
+// request id (when ctx is a Lambda invocation's), put in ctx. Call it once
+// per invocation; loggers derived from it carry the id once.
+func Invocation(ctx context.Context, base zerolog.Logger) (context.Context, zerolog.Logger) {
+	if id := requestID(ctx); id != "" {
+		base = base.With().Str(FieldRequestID, id).Logger()
+	}
+	return With(ctx, base), base
 }
 
-// With returns a context carrying logger. The first time a logger is put in
-// a Lambda invocation's context it gains the request id, so later loggers
-// derived from From(ctx) carry it once, not twice.
+// With returns a context carrying logger. It is kept in zerolog's own
+// context slot (logger.WithContext), the only place a logger travels in
+// selfguard; From reads it.
 func With(ctx context.Context, logger zerolog.Logger) context.Context {
-	id := requestID(ctx)
-	if prev, ok := ctx.Value(ctxKey{}).(carried); ok && prev.requestID == id {
-		return context.WithValue(ctx, ctxKey{}, carried{logger: logger, requestID: id})
-	}
-	if id != "" {
-		logger = logger.With().Str(FieldRequestID, id).Logger()
-	}
-	return context.WithValue(ctx, ctxKey{}, carried{logger: logger, requestID: id})
+	return logger.WithContext(ctx)
 }
 
-// From returns the logger ctx carries, or a new stdout logger (with the
-// request id, if any) when it carries none.
+// From returns the logger ctx carries. A context that carries none (or a
+// disabled one) gives the process logger with the request id, if any: a
+// line is never silently dropped because a caller forgot the logger.
 func From(ctx context.Context) zerolog.Logger {
-	if c, ok := ctx.Value(ctxKey{}).(carried); ok {
-		return c.logger
+	if l := zerolog.Ctx(ctx); l.GetLevel() != zerolog.Disabled {
+		return *l
 	}
 	l := FromEnv(os.Getenv)
 	if id := requestID(ctx); id != "" {

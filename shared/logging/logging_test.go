@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/rs/zerolog"
 )
 
 func lines(t *testing.T, buf *bytes.Buffer) []map[string]any {
@@ -65,10 +70,10 @@ func TestNewLevels(t *testing.T) {
 	}
 }
 
-func TestContextCarriesLoggerWithRequestIDOnce(t *testing.T) {
+func TestInvocationCarriesTheRequestIDOnce(t *testing.T) {
 	var buf bytes.Buffer
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-1"})
-	ctx = With(ctx, New(&buf, "info"))
+	ctx, _ = Invocation(ctx, New(&buf, "info"))
 	ctx = With(ctx, From(ctx).With().Str(FieldEventID, "ev-1").Logger())
 	l := From(ctx)
 	l.Info().Msg("hello")
@@ -79,6 +84,92 @@ func TestContextCarriesLoggerWithRequestIDOnce(t *testing.T) {
 	m := lines(t, &buf)[0]
 	if m[FieldRequestID] != "req-1" || m[FieldEventID] != "ev-1" {
 		t.Errorf("fields = %v", m)
+	}
+}
+
+// TestOneLoggerForEveryReader: a logger put in the context with With is the
+// one From and zerolog.Ctx both read, so no line written through either is
+// lost to a disabled logger.
+func TestOneLoggerForEveryReader(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := With(context.Background(), New(&buf, "info").With().Str(FieldGuard, "g").Logger())
+	from := From(ctx)
+	from.Info().Msg("via From")
+	zerolog.Ctx(ctx).Info().Msg("via zerolog.Ctx")
+	got := lines(t, &buf)
+	if len(got) != 2 || got[0][FieldGuard] != "g" || got[1][FieldGuard] != "g" {
+		t.Errorf("lines = %v, want both with the carried logger's fields", got)
+	}
+}
+
+func TestFromWithoutALoggerIsNeverDisabled(t *testing.T) {
+	if l := From(context.Background()); l.GetLevel() == zerolog.Disabled {
+		t.Error("From of a bare context returned a disabled logger: its lines would vanish")
+	}
+}
+
+// forbidden are field names code outside this package must not spell: the
+// vocabulary's own (use the constant), and synonyms or zerolog's own keys,
+// which split or duplicate a field.
+var forbidden = map[string]string{
+	"status":  "FieldOutcome",
+	"message": "FieldDetail (zerolog writes its own message key)",
+	"taken":   "FieldAction (the action taken) and FieldPlanned",
+}
+
+func init() {
+	for name, value := range map[string]string{
+		"FieldRequestID": FieldRequestID, "FieldEventID": FieldEventID, "FieldEventName": FieldEventName,
+		"FieldOperation": FieldOperation, "FieldActor": FieldActor, "FieldActorARN": FieldActorARN,
+		"FieldSourceIP": FieldSourceIP, "FieldSubject": FieldSubject, "FieldResource": FieldResource,
+		"FieldRule": FieldRule, "FieldSeverity": FieldSeverity, "FieldMode": FieldMode,
+		"FieldDecision": FieldDecision, "FieldAction": FieldAction, "FieldPlanned": FieldPlanned,
+		"FieldOutcome": FieldOutcome, "FieldDetail": FieldDetail, "FieldReason": FieldReason, "FieldGuard": FieldGuard,
+	} {
+		forbidden[value] = name
+	}
+}
+
+var (
+	fieldLiteral = regexp.MustCompile(`\.(Str|Strs|Int|Int64|Bool|Dur|Time|Float64|Stringer|Any|Interface|RawJSON)\("([A-Za-z_]+)"`)
+	ctxReader    = regexp.MustCompile(`zerolog\.Ctx\(`)
+)
+
+// TestOneWayAndOneVocabulary holds the guards' code (shared/ and
+// functions/) to one way of reading the context's logger (From) and to the
+// field constants above.
+func TestOneWayAndOneVocabulary(t *testing.T) {
+	root := filepath.Join("..", "..")
+	for _, dir := range []string{"shared", "functions"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && d.Name() == "logging" {
+				return filepath.SkipDir
+			}
+			if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(src), "\n") {
+				if ctxReader.MatchString(line) {
+					t.Errorf("%s:%d reads the logger with zerolog.Ctx; use logging.From", path, i+1)
+				}
+				for _, m := range fieldLiteral.FindAllStringSubmatch(line, -1) {
+					if use, ok := forbidden[m[2]]; ok {
+						t.Errorf("%s:%d spells field %q; use logging.%s", path, i+1, m[2], use)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

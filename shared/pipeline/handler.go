@@ -107,9 +107,7 @@ const (
 // never be (logged), and an error when a retry may succeed; the claim is
 // then released so the retry is not taken for a duplicate.
 func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
-	log := h.Logger.With().Str(logging.FieldGuard, h.Name).Logger()
-	ctx = logging.With(ctx, log)
-	log = logging.From(ctx)
+	ctx, log := logging.Invocation(ctx, h.Logger.With().Str(logging.FieldGuard, h.Name).Logger())
 
 	rec, err := parse(e)
 	if err != nil {
@@ -227,8 +225,11 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 		}
 	}()
 	for _, s := range subjects {
-		slog := log.With().Str(logging.FieldResource, s.Name).Logger()
-		d, err := safeEvaluate(ctx, h.Evaluator, s)
+		// The subject's logger travels in ctx, so the evaluator's and the
+		// actions' lines say which event and subject they belong to.
+		slog := log.With().Str(logging.FieldSubject, s.Name).Logger()
+		sctx := logging.With(ctx, slog)
+		d, err := safeEvaluate(sctx, h.Evaluator, s)
 		if err != nil {
 			slog.Error().Err(err).Msg("evaluate failed")
 			keep(fmt.Errorf("evaluate %s %s: %w", s.Type, s.Name, err))
@@ -241,7 +242,7 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 		outcomes := map[int]Outcome{}
 		if mode == finding.ModeEnforce {
 			for i, a := range d.Actions {
-				o := safeAct(ctx, h.Evaluator, s, a)
+				o := safeAct(sctx, h.Evaluator, s, a)
 				outcomes[i] = o
 				if o.Status == OutcomeFailed {
 					err := o.Err

@@ -13,9 +13,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
-	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/repoguard/act"
 	"github.com/selfguard/selfguard/shared/repoguard/decide"
@@ -86,7 +86,8 @@ func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decis
 	}
 	snap, err := g.reader().Snapshot(ctx, s.Name)
 	if errors.Is(err, snapshot.ErrNotFound) {
-		zerolog.Ctx(ctx).Info().Str("resource", s.Name).Msg("repository no longer exists; nothing to do")
+		log := logging.From(ctx)
+		log.Info().Str(logging.FieldResource, s.Name).Msg("repository no longer exists; nothing to do")
 		return finding.Decision{}, nil
 	}
 	if err != nil {
@@ -125,10 +126,15 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 		out.Status, out.Message = pipeline.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer needs %s", s.Name, a.Kind)
 		return out
 	}
-	log := zerolog.Ctx(ctx).With().Str("resource", s.Name).Str("action", string(a.Kind)).Logger()
 	out = g.actor().Do(ctx, snap, fresh)
 	out.Action = a
-	log.Info().Str("outcome", string(out.Status)).Str("message", out.Message).Msg("repository action")
+	log := logging.From(ctx)
+	ev := log.Info()
+	if out.Err != nil {
+		ev = log.Warn().Err(out.Err)
+	}
+	ev.Str(logging.FieldResource, s.Name).Str(logging.FieldAction, string(a.Kind)).
+		Str(logging.FieldOutcome, string(out.Status)).Str(logging.FieldDetail, out.Message).Msg("repository action")
 	return out
 }
 

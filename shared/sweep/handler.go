@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/rs/zerolog"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/logging"
 )
 
 // SQSSender is the part of the SQS client the queue uses.
@@ -67,7 +68,8 @@ func (h *ListHandler) Handle(ctx context.Context, e events.CloudWatchEvent) erro
 	if run == "" {
 		run = strconv.FormatInt(now().UnixMilli(), 10)
 	}
-	log := h.Log.With().Str("run", run).Logger()
+	// The logger travels in ctx, so the guards' reads log with the run.
+	ctx, log := logging.Invocation(ctx, h.Log.With().Str("run", run).Logger())
 	if err := h.Runs.Start(ctx, run, now()); err != nil {
 		return err
 	}
@@ -101,9 +103,12 @@ type WorkerHandler struct {
 // Handle evaluates each message's batch.
 func (h *WorkerHandler) Handle(ctx context.Context, e events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
+	// The logger travels in ctx, so the guards' actions log what the
+	// sweep repairs.
+	ctx, log := logging.Invocation(ctx, h.Log)
 	for _, m := range e.Records {
 		if err := h.one(ctx, m.Body); err != nil {
-			h.Log.Error().Err(err).Str("message_id", m.MessageId).Msg("sweep batch failed")
+			log.Error().Err(err).Str("message_id", m.MessageId).Msg("sweep batch failed")
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
 	}
@@ -115,13 +120,15 @@ func (h *WorkerHandler) one(ctx context.Context, body string) error {
 	if err != nil {
 		return err
 	}
+	log := logging.From(ctx).With().Str("run", b.Run).Int("batch", b.Index).Logger()
+	ctx = logging.With(ctx, log)
 	tr := &Tracker{Run: b.Run, Mode: h.Worker.Settings.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Now: h.Now}
 	w := h.Worker
 	w.Sink = tr
 	if err := w.Process(ctx, b); err != nil {
 		return fmt.Errorf("batch %d of run %s: %w", b.Index, b.Run, err)
 	}
-	h.Log.Info().Str("run", b.Run).Int("batch", b.Index).Int("functions", len(b.Functions)).
+	log.Info().Int("functions", len(b.Functions)).
 		Int("repositories", len(b.Repositories)).Msg("sweep batch evaluated")
 	return tr.BatchDone(ctx, b.Index)
 }

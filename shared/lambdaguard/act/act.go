@@ -17,11 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -79,7 +79,6 @@ func New(api API, cfg settings.Settings) *Remediator {
 
 // Do carries out one action and says how it ended.
 func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome {
-	log := zerolog.Ctx(ctx).With().Str("action", string(a.Kind)).Str("resource", a.Resource).Logger()
 	var o pipeline.Outcome
 	switch a.Kind {
 	case rules.ActionMoveAlias:
@@ -96,16 +95,28 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
 	}
 	o.Action = a
+	logOutcome(ctx, o)
+	return o
+}
+
+// logOutcome writes the remediation line: the action taken (after a
+// fallback, the one finally carried out) and, when it differs, the one
+// planned.
+func logOutcome(ctx context.Context, o pipeline.Outcome) {
+	log := logging.From(ctx)
 	ev := log.Info()
 	if o.Err != nil {
 		ev = log.Warn().Err(o.Err)
 	}
-	taken := ""
-	if o.Taken != nil {
-		taken = string(o.Taken.Kind)
+	taken := o.Action
+	if o.Taken != nil && o.Status == pipeline.OutcomeDone {
+		taken = *o.Taken
 	}
-	ev.Str("status", string(o.Status)).Str("taken", taken).Str("message", o.Message).Msg("remediation")
-	return o
+	if taken.Kind != o.Action.Kind {
+		ev = ev.Str(logging.FieldPlanned, string(o.Action.Kind))
+	}
+	ev.Str(logging.FieldAction, string(taken.Kind)).Str(logging.FieldResource, o.Action.Resource).
+		Str(logging.FieldOutcome, string(o.Status)).Str(logging.FieldDetail, o.Message).Msg("remediation")
 }
 
 func (r *Remediator) moveAlias(ctx context.Context, a finding.Action) pipeline.Outcome {
