@@ -60,6 +60,17 @@ type ActionReport struct {
 	Message string
 }
 
+// Effective is the action the report stands for: the one finally carried
+// out when the action is done (a restore that ended in containment is a
+// containment), otherwise the one planned. The alert, the guard's log line
+// and its audit entry all name this one.
+func (r ActionReport) Effective() finding.Action {
+	if r.Taken != nil && r.Status == StatusDone {
+		return *r.Taken
+	}
+	return r.Action
+}
+
 // Alert is one finding with its cause and the guard's response.
 type Alert struct {
 	Guard   string
@@ -146,11 +157,7 @@ func (a Alert) joined(name func(finding.Action) string) string {
 	var ks []string
 	seen := map[string]bool{}
 	for _, r := range a.Actions {
-		act := r.Action
-		if r.Taken != nil && r.Status == StatusDone {
-			act = *r.Taken
-		}
-		if k := name(act); !seen[k] {
+		if k := name(r.Effective()); !seen[k] {
 			seen[k] = true
 			ks = append(ks, k)
 		}
@@ -233,17 +240,14 @@ func Format(a Alert) Message {
 			fmt.Fprintf(&b, "... and %d more actions\n", len(a.Actions)-maxActions)
 			break
 		}
-		act := r.Action
-		if r.Taken != nil && r.Status == StatusDone {
-			act = *r.Taken
-		}
+		act := r.Effective()
 		switch r.Status {
 		case StatusPlanned:
 			fmt.Fprintf(&b, "- Would: %s (not done: monitor mode; enforce mode would do it)\n", Clean(act.Summary, maxLine))
 		default:
 			fmt.Fprintf(&b, "- %s: %s\n", Clean(string(r.Status), 32), Clean(act.Summary, maxLine))
 		}
-		if r.Taken != nil && r.Status == StatusDone && r.Taken.Kind != r.Action.Kind {
+		if act.Kind != r.Action.Kind {
 			fmt.Fprintf(&b, "  Instead of: %s\n", Clean(r.Action.Summary, maxLine))
 		}
 		if m := Clean(r.Message, maxLine); m != "" {

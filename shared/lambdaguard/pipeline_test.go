@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -144,5 +146,56 @@ func TestRemediationsAreLoggedWithTheEvent(t *testing.T) {
 	}
 	if !decided {
 		t.Errorf("no decision line on pay in\n%s", r.logs.String())
+	}
+}
+
+// TestLogAlertAndLedgerTellWhatWasDone: a restore Lambda refuses (the
+// trusted version's signature has expired) ends in containment. The
+// decision line, the alert and the audit entry must all say so, each built
+// from the same outcome, not one the plan and another the fallback.
+func TestLogAlertAndLedgerTellWhatWasDone(t *testing.T) {
+	b := newBed(t)
+	b.srv.Env.Clock.Advance(2 * time.Hour) // version 1's signature has expired
+	if _, err := b.as(emulator.ActorAttacker).UpdateFunctionConfiguration(context.Background(), &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String("stale"), Description: aws.String("touched")}); err != nil {
+		t.Fatal(err)
+	}
+	r := b.handle(t)
+	const rule = "lambda.unsigned-code"
+	const want = "lambda.contain done"
+
+	var logged []string
+	for _, m := range r.lines(t) {
+		if m[logging.FieldDecision] == "finding" && m[logging.FieldRule] == rule {
+			logged = append(logged, fmt.Sprint(m[logging.FieldAction], " ", m[logging.FieldOutcome]))
+		}
+	}
+	if len(logged) != 1 || logged[0] != "[lambda.contain] [done]" {
+		t.Errorf("decision line says %v, want [lambda.contain] [done]", logged)
+	}
+	var alerted []string
+	for _, a := range r.alerts.sent {
+		if string(a.Finding.Rule) == rule {
+			attrs := alert.Format(a).Attributes
+			alerted = append(alerted, attrs[alert.AttrAction]+" "+attrs[alert.AttrOutcome])
+		}
+	}
+	if len(alerted) != 1 || alerted[0] != want {
+		t.Errorf("alert says %v, want %q", alerted, want)
+	}
+	var recorded []string
+	for _, e := range r.ledger.Entries() {
+		if string(e.Finding.Rule) == rule {
+			for _, a := range e.Actions {
+				kind := string(a.Action.Kind)
+				if a.Taken != nil {
+					kind = string(a.Taken.Kind)
+				}
+				recorded = append(recorded, kind+" "+a.Status)
+			}
+		}
+	}
+	if len(recorded) != 1 || recorded[0] != want {
+		t.Errorf("audit entry says %v, want %q", recorded, want)
 	}
 }

@@ -278,7 +278,7 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 				Mode: mode, Finding: f,
 			}
 			for _, r := range reports {
-				entry.Actions = append(entry.Actions, ledger.ActionRecord{Action: r.Action, Status: string(r.Status), Taken: r.Taken, Message: r.Message})
+				entry.Actions = append(entry.Actions, recordOf(r))
 			}
 			if err := h.Ledger.Record(ctx, entry); err != nil {
 				slog.Error().Err(err).Str(logging.FieldRule, string(f.Rule)).Msg("record failed")
@@ -354,7 +354,8 @@ func (h *Handler) payOwed(ctx context.Context, eventID string) error {
 }
 
 // reportsFor returns the actions that answer f, with their outcomes (or as
-// planned in monitor mode).
+// planned in monitor mode). Each report is the one account of its action:
+// the decision line, the alert and the audit entry are all built from it.
 func reportsFor(f finding.Finding, actions []finding.Action, outcomes map[int]Outcome, mode finding.Mode) []alert.ActionReport {
 	var out []alert.ActionReport
 	for i, a := range actions {
@@ -363,7 +364,12 @@ func reportsFor(f finding.Finding, actions []finding.Action, outcomes map[int]Ou
 		}
 		r := alert.ActionReport{Action: a, Status: alert.StatusPlanned}
 		if o, ok := outcomes[i]; ok && mode == finding.ModeEnforce {
-			r.Status, r.Taken, r.Message = alert.Status(o.Status), o.Taken, o.Message
+			r.Status, r.Message = alert.Status(o.Status), o.Message
+			if o.Status == OutcomeDone {
+				// Only what was done was taken: a not-needed containment
+				// ("already contained") took nothing.
+				r.Taken = o.Taken
+			}
 			if r.Message == "" && o.Err != nil {
 				r.Message = o.Err.Error()
 			}
@@ -382,18 +388,38 @@ func answers(a finding.Action, rule finding.RuleID) bool {
 	return false
 }
 
+// recordOf is the audit's account of a report: the action planned, how it
+// ended and, when done, the action carried out, as the alert names it.
+func recordOf(r alert.ActionReport) ledger.ActionRecord {
+	rec := ledger.ActionRecord{Action: r.Action, Status: string(r.Status), Message: r.Message}
+	if r.Status == alert.StatusDone {
+		taken := r.Effective()
+		rec.Taken = &taken
+	}
+	return rec
+}
+
+// logDecision writes the decision line of a finding: the actions as the
+// alert names them (the one carried out) and, where a fallback replaced
+// one, the one planned.
 func (h *Handler) logDecision(log zerolog.Logger, f finding.Finding, mode finding.Mode, reports []alert.ActionReport) {
 	ev := log.Warn()
 	if len(reports) == 0 {
 		ev = ev.Str(logging.FieldAction, "none").Str(logging.FieldOutcome, "none")
 	}
-	kinds, statuses := []string{}, []string{}
+	kinds, planned, statuses := []string{}, []string{}, []string{}
+	fallback := false
 	for _, r := range reports {
-		kinds = append(kinds, string(r.Action.Kind))
+		kinds = append(kinds, string(r.Effective().Kind))
+		planned = append(planned, string(r.Action.Kind))
 		statuses = append(statuses, string(r.Status))
+		fallback = fallback || r.Effective().Kind != r.Action.Kind
 	}
 	if len(reports) > 0 {
 		ev = ev.Strs(logging.FieldAction, kinds).Strs(logging.FieldOutcome, statuses)
+	}
+	if fallback {
+		ev = ev.Strs(logging.FieldPlanned, planned)
 	}
 	ev.Str(logging.FieldDecision, "finding").
 		Str(logging.FieldRule, string(f.Rule)).
