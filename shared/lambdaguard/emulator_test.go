@@ -550,3 +550,22 @@ func TestDecidesOnTheResultOfAnUpdateStillInProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestSettlingLeavesTimeToDecide: an update that stays in progress must
+// not take all the time left: the guard waits for it at most half of it,
+// then decides on what it reads.
+func TestSettlingLeavesTimeToDecide(t *testing.T) {
+	b := newBed(t)
+	b.weakenCSC(t)
+	b.srv.Lambda.SetUpdateDelay(time.Hour)
+	if _, err := b.as(emulator.ActorAttacker).UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String("pay"), ZipFile: lambdaemu.ZipOf(map[string]string{"bootstrap": "evil, for ever in progress"}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
+	defer cancel()
+	if _, err := b.guard.Evaluate(ctx, fn("pay")); err != nil {
+		t.Fatalf("evaluate: %v; the wait for the update left no time to read", err)
+	}
+}

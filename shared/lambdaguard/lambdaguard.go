@@ -183,14 +183,20 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 }
 
 // settle waits, bounded, for an update in progress to finish, so that a
-// fresh read sees its result rather than another 409.
+// fresh read sees its result rather than another 409. It takes at most half
+// the time left (act.WaitBudget): the read and the action after it need
+// the rest.
 func (g *Guard) settle(ctx context.Context, fn string) {
 	d := g.SettleTimeout
 	if d <= 0 {
 		d = 30 * time.Second
 	}
+	const minDelay = 200 * time.Millisecond
+	if d = act.WaitBudget(ctx, d); d < minDelay {
+		return
+	}
 	w := lambda.NewFunctionUpdatedV2Waiter(g.API, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
-		o.MinDelay, o.MaxDelay = 200*time.Millisecond, 2*time.Second
+		o.MinDelay, o.MaxDelay = minDelay, min(2*time.Second, d)
 	})
 	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, d); err != nil {
 		log := logging.From(ctx)

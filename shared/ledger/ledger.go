@@ -13,8 +13,13 @@ const (
 	// and Lambda retries come within hours, so a week is ample.
 	ClaimTTL = 7 * 24 * time.Hour
 	// ClaimLease is how long an in-progress claim holds before another
-	// run may take it over; above a guard's Lambda timeout.
-	ClaimLease = 5 * time.Minute
+	// run may take it over. It is shorter than the wait before Lambda's
+	// first retry of a failed asynchronous invocation (one minute), so a
+	// run killed before it could release its claim (timeout, crash, out of
+	// memory) never makes that retry a "duplicate": the event would then
+	// wait for the next sweep. The pipeline ends its work before the lease
+	// does, so a duplicate delivery never takes over a claim still in use.
+	ClaimLease = 50 * time.Second
 	// AuditTTL keeps audit entries a little over a year.
 	AuditTTL = 400 * 24 * time.Hour
 )

@@ -97,6 +97,18 @@ func TestClaim(t *testing.T) {
 			}
 			mustClaim(t, l[1], "ev-1", true)
 		})
+		t.Run(impl+"/a claim left by a run that died is free when Lambda's first retry comes", func(t *testing.T) {
+			// A run killed at its timeout never releases its claim. Lambda
+			// retries a failed asynchronous invocation one minute after it
+			// ended; the retry must find the claim lapsed, not a duplicate,
+			// however early in its run the first one died.
+			const firstRetry = time.Minute
+			c := start()
+			l := mk(t, c)
+			mustClaim(t, l[0], "ev-1", true)
+			c.Add(firstRetry)
+			mustClaim(t, l[1], "ev-1", true)
+		})
 		t.Run(impl+"/an in-progress claim past its lease is taken over", func(t *testing.T) {
 			c := start()
 			l := mk(t, c)

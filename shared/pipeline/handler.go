@@ -82,13 +82,32 @@ type Handler struct {
 	Logger    zerolog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Reserve is the time kept back from the invocation's deadline (and
+	// from the claim's lease) to alert, record and give the claim back
+	// after the work ran out of time; DefaultReserve if zero.
+	Reserve time.Duration
 }
+
+// DefaultReserve is the time kept back, by default, for alerting,
+// recording and releasing once the work is cut short.
+const DefaultReserve = 10 * time.Second
+
+// finishTimeout bounds each step that must run after the work's context
+// ended (an alert, an audit write, the claim's release).
+const finishTimeout = 5 * time.Second
 
 func (h *Handler) now() time.Time {
 	if h.Now != nil {
 		return h.Now()
 	}
 	return time.Now()
+}
+
+func (h *Handler) reserve() time.Duration {
+	if h.Reserve > 0 {
+		return h.Reserve
+	}
+	return DefaultReserve
 }
 
 // Ignored reasons, as logged.
@@ -101,11 +120,18 @@ const (
 	ReasonPermanent   = "permanent error"
 	ReasonRetryLater  = "transient error, will retry"
 	ReasonActionError = "action failed, will retry"
+	ReasonNoTime      = "too little time left, will retry"
 )
 
 // Handle runs one event. It returns nil when the event is handled or can
 // never be (logged), and an error when a retry may succeed; the claim is
 // then released so the retry is not taken for a duplicate.
+//
+// The work (reads, actions) ends Reserve before the invocation's deadline
+// and before the claim's lease runs out, so the run always has time to
+// alert, record and release, and no duplicate delivery takes over a claim
+// still being worked on. What follows the work runs on a context the
+// deadline does not cancel.
 func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 	ctx, log := logging.Invocation(ctx, h.Logger.With().Str(logging.FieldGuard, h.Name).Logger())
 
@@ -132,7 +158,13 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		log.Info().Str(logging.FieldReason, reason).Msg("ignored")
 		return nil
 	}
-	subjects, err := safeSubjects(ctx, h.Evaluator, rec)
+	work, cancel := h.within(ctx, time.Time{})
+	defer cancel()
+	if work.Err() != nil {
+		log.Warn().Str(logging.FieldReason, ReasonNoTime).Msg("not started")
+		return fmt.Errorf("event %s: %w", eventID, ErrNoTime)
+	}
+	subjects, err := safeSubjects(work, h.Evaluator, rec)
 	if err != nil {
 		if IsPermanent(err) {
 			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
@@ -146,7 +178,8 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		return nil
 	}
 
-	ok, err := h.Ledger.Claim(ctx, eventID)
+	claimedAt := time.Now()
+	ok, err := h.Ledger.Claim(work, eventID)
 	if err != nil {
 		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("claim failed")
 		return fmt.Errorf("claim event %s: %w", eventID, err)
@@ -155,34 +188,76 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		log.Info().Str(logging.FieldReason, ReasonDuplicate).Msg("duplicate")
 		return nil
 	}
+	work, cancelLease := h.within(work, claimedAt.Add(ledger.ClaimLease))
+	defer cancelLease()
+	return h.claimed(ctx, work, e, rec, eventID, subjects)
+}
 
-	if err := h.payOwed(ctx, eventID); err != nil {
+// ErrNoTime means the invocation had too little time left to start.
+var ErrNoTime = errors.New("too little time left before the deadline")
+
+// within returns ctx ending Reserve before the earlier of ctx's deadline
+// and until (zero: none).
+func (h *Handler) within(ctx context.Context, until time.Time) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && (until.IsZero() || d.Before(until)) {
+		until = d
+	}
+	if until.IsZero() {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, until.Add(-h.reserve()))
+}
+
+// finishing returns a context for what must follow the work even when its
+// time ran out: alerting, recording, releasing the claim. It keeps ctx's
+// values (the logger) but not its cancellation.
+func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+}
+
+// claimed handles a claimed event: alerts owed from an earlier attempt,
+// then the subjects, and completes or releases the claim. ctx carries the
+// logger; work bounds the reads and actions.
+func (h *Handler) claimed(ctx, work context.Context, e events.CloudWatchEvent, rec cloudtrail.Record, eventID string, subjects []Subject) error {
+	log := logging.From(ctx)
+	if err := h.payOwed(work, eventID); err != nil {
 		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("owed alerts not sent, releasing claim")
-		if rerr := h.Ledger.Release(ctx, eventID); rerr != nil {
-			log.Warn().Err(rerr).Msg("release claim failed")
-		}
+		h.release(ctx, eventID)
 		return err
 	}
-	if err := h.run(ctx, log, e, rec, eventID, subjects); err != nil {
+	if err := h.run(ctx, work, e, rec, eventID, subjects); err != nil {
 		if IsPermanent(err) {
 			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
-			if cerr := h.Ledger.Complete(ctx, eventID); cerr != nil {
-				log.Warn().Err(cerr).Msg("complete claim failed")
-			}
+			h.complete(ctx, eventID)
 			return nil
 		}
 		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("event not fully handled, releasing claim")
-		if rerr := h.Ledger.Release(ctx, eventID); rerr != nil {
-			// The lease runs out on its own; the retry then takes over.
-			log.Warn().Err(rerr).Msg("release claim failed")
-		}
+		h.release(ctx, eventID)
 		return err
 	}
-	if err := h.Ledger.Complete(ctx, eventID); err != nil {
-		// Everything was done; a retry re-reads the state and finds it good.
+	// Were this to fail, a retry re-reads the state and finds it good.
+	h.complete(ctx, eventID)
+	return nil
+}
+
+// release gives the claim back for the retry, even after the deadline
+// cancelled the work; if it fails, the lease runs out before the retry.
+func (h *Handler) release(ctx context.Context, eventID string) {
+	fctx, cancel := finishing(ctx)
+	defer cancel()
+	if err := h.Ledger.Release(fctx, eventID); err != nil {
+		log := logging.From(ctx)
+		log.Warn().Err(err).Msg("release claim failed")
+	}
+}
+
+func (h *Handler) complete(ctx context.Context, eventID string) {
+	fctx, cancel := finishing(ctx)
+	defer cancel()
+	if err := h.Ledger.Complete(fctx, eventID); err != nil {
+		log := logging.From(ctx)
 		log.Warn().Err(err).Msg("complete claim failed")
 	}
-	return nil
 }
 
 func (h *Handler) ignore(rec cloudtrail.Record) string { return IgnoreReason(h.Settings, rec) }
@@ -204,7 +279,11 @@ func IgnoreReason(cfg settings.Settings, rec cloudtrail.Record) string {
 // run evaluates, acts, alerts and records every subject. It goes on after
 // a failure so one bad subject does not hide the others, and returns the
 // first error.
-func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWatchEvent, rec cloudtrail.Record, eventID string, subjects []Subject) error {
+//
+// Reads and actions run on work; alerts and audit entries on a finishing
+// context, so that what was done is told even when the work ran out of time.
+func (h *Handler) run(ctx, work context.Context, e events.CloudWatchEvent, rec cloudtrail.Record, eventID string, subjects []Subject) error {
+	log := logging.From(ctx)
 	var firstErr error
 	keep := func(err error) {
 		if err != nil && firstErr == nil {
@@ -220,7 +299,9 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 		if len(owed) == 0 {
 			return
 		}
-		if err := h.owe(ctx, eventID, owed); err != nil {
+		fctx, cancel := finishing(ctx)
+		defer cancel()
+		if err := h.owe(fctx, eventID, owed); err != nil {
 			log.Error().Err(err).Msg("could not keep the unsent alerts; they are in the audit record only")
 		}
 	}()
@@ -228,7 +309,7 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 		// The subject's logger travels in ctx, so the evaluator's and the
 		// actions' lines say which event and subject they belong to.
 		slog := log.With().Str(logging.FieldSubject, s.Name).Logger()
-		sctx := logging.With(ctx, slog)
+		sctx := logging.With(work, slog)
 		d, err := safeEvaluate(sctx, h.Evaluator, s)
 		if err != nil {
 			slog.Error().Err(err).Msg("evaluate failed")
@@ -265,7 +346,7 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 				},
 				Finding: f, Actions: reports,
 			}
-			if err := h.Alerter.Send(ctx, a); err != nil {
+			if err := h.send(ctx, a); err != nil {
 				slog.Error().Err(err).Str(logging.FieldRule, string(f.Rule)).Msg("alert failed")
 				keep(fmt.Errorf("alert %s on %s: %w", f.Rule, f.Resource, err))
 				if changedState(reports) {
@@ -280,13 +361,25 @@ func (h *Handler) run(ctx context.Context, log zerolog.Logger, e events.CloudWat
 			for _, r := range reports {
 				entry.Actions = append(entry.Actions, recordOf(r))
 			}
-			if err := h.Ledger.Record(ctx, entry); err != nil {
+			if err := h.record(ctx, entry); err != nil {
 				slog.Error().Err(err).Str(logging.FieldRule, string(f.Rule)).Msg("record failed")
 				keep(fmt.Errorf("record %s on %s: %w", f.Rule, f.Resource, err))
 			}
 		}
 	}
 	return firstErr
+}
+
+func (h *Handler) send(ctx context.Context, a alert.Alert) error {
+	fctx, cancel := finishing(ctx)
+	defer cancel()
+	return h.Alerter.Send(fctx, a)
+}
+
+func (h *Handler) record(ctx context.Context, e ledger.Entry) error {
+	fctx, cancel := finishing(ctx)
+	defer cancel()
+	return h.Ledger.Record(fctx, e)
 }
 
 // changedState reports whether the guard changed something for the

@@ -41,6 +41,11 @@ type fakeEvaluator struct {
 	actStatus   OutcomeStatus
 	actErr      error
 	subjectsErr error
+	// block makes Evaluate wait for its context to end, as a read does
+	// that AWS does not answer.
+	block bool
+	// deadlines are the deadlines of the contexts Evaluate was given.
+	deadlines []time.Time
 }
 
 func (f *fakeEvaluator) Subjects(_ context.Context, rec cloudtrail.Record) ([]Subject, error) {
@@ -65,10 +70,17 @@ func (f *fakeEvaluator) Subjects(_ context.Context, rec cloudtrail.Record) ([]Su
 	return []Subject{{Type: finding.ResourceFunction, Name: req.FunctionName}}, nil
 }
 
-func (f *fakeEvaluator) Evaluate(_ context.Context, s Subject) (finding.Decision, error) {
+func (f *fakeEvaluator) Evaluate(ctx context.Context, s Subject) (finding.Decision, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.evaluated = append(f.evaluated, s)
+	if d, ok := ctx.Deadline(); ok {
+		f.deadlines = append(f.deadlines, d)
+	}
+	if f.block {
+		<-ctx.Done()
+		return finding.Decision{}, ctx.Err()
+	}
 	if f.panicIn == "evaluate" {
 		var m map[string]int
 		m["nil map"]++ // a real runtime panic
@@ -107,7 +119,7 @@ func (a *fakeAlerter) Send(_ context.Context, al alert.Alert) error {
 }
 
 // fakeLedger is the in-memory ledger with failures on demand and a record
-// of releases.
+// of releases. Like a DynamoDB client, it fails once its context is done.
 type fakeLedger struct {
 	*ledger.Memory
 	claimErr  error
@@ -117,6 +129,9 @@ type fakeLedger struct {
 }
 
 func (l *fakeLedger) Claim(ctx context.Context, id string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	if l.claimErr != nil {
 		return false, l.claimErr
 	}
@@ -124,6 +139,9 @@ func (l *fakeLedger) Claim(ctx context.Context, id string) (bool, error) {
 }
 
 func (l *fakeLedger) Record(ctx context.Context, e ledger.Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if l.recordErr != nil {
 		return l.recordErr
 	}
@@ -131,11 +149,17 @@ func (l *fakeLedger) Record(ctx context.Context, e ledger.Entry) error {
 }
 
 func (l *fakeLedger) Release(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	l.released = append(l.released, id)
 	return l.Memory.Release(ctx, id)
 }
 
 func (l *fakeLedger) Complete(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	l.completed = append(l.completed, id)
 	return l.Memory.Complete(ctx, id)
 }

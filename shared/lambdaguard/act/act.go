@@ -30,6 +30,9 @@ import (
 // larger than that cannot be restored without S3, so it is contained instead.
 const MaxZipSize = 50 * 1024 * 1024
 
+// errNoTime means too little time is left before the deadline to wait.
+var errNoTime = errors.New("too little time left to wait")
+
 // ErrConflict means the resource changed since the snapshot (412
 // PreconditionFailedException or 409 ResourceConflictException).
 var ErrConflict = errors.New("changed since it was read")
@@ -55,6 +58,22 @@ var Permissions = map[finding.ActionKind][]string{
 	rules.ActionAttachCSC:     {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
 }
 
+// fetchTimeout bounds the download of a package from its presigned URL.
+const fetchTimeout = 60 * time.Second
+
+// WaitBudget is how long a wait may take: at most max, and at most half the
+// time left before ctx's deadline, so that what follows the wait (the
+// verification read, the fallback to containment, a re-read after a
+// conflict) always has as long as the wait had.
+func WaitBudget(ctx context.Context, max time.Duration) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		if half := time.Until(d) / 2; half < max {
+			return half
+		}
+	}
+	return max
+}
+
 // Remediator carries out actions.
 type Remediator struct {
 	API API
@@ -64,7 +83,8 @@ type Remediator struct {
 	HTTP *http.Client
 	// MaxCodeSize bounds a fetched package; 0 means MaxZipSize.
 	MaxCodeSize int64
-	// WaitMin, WaitMax and WaitTimeout tune the FunctionUpdatedV2 waiter.
+	// WaitMin, WaitMax and WaitTimeout tune the FunctionUpdatedV2 waiter;
+	// every wait is also held to WaitBudget.
 	WaitMin, WaitMax, WaitTimeout time.Duration
 }
 
@@ -72,7 +92,7 @@ type Remediator struct {
 func New(api API, cfg settings.Settings) *Remediator {
 	return &Remediator{
 		API: api, Settings: cfg,
-		HTTP:    &http.Client{Timeout: 60 * time.Second},
+		HTTP:    &http.Client{Timeout: fetchTimeout},
 		WaitMin: 200 * time.Millisecond, WaitMax: 3 * time.Second, WaitTimeout: 2 * time.Minute,
 	}
 }
@@ -289,6 +309,8 @@ func (r *Remediator) attachCSC(ctx context.Context, a finding.Action) pipeline.O
 // fetch downloads a package from a presigned URL, bounded in size, and checks
 // it against the sha256 Lambda reported for it.
 func (r *Remediator) fetch(ctx context.Context, url, wantSha string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, WaitBudget(ctx, fetchTimeout))
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
@@ -344,11 +366,15 @@ func (r *Remediator) wait(ctx context.Context, fn string, status types.LastUpdat
 		case <-t.C:
 		}
 	}
+	limit := WaitBudget(ctx, orDuration(r.WaitTimeout, 2*time.Minute))
+	if limit < minDelay {
+		return nil, fmt.Errorf("wait for update of %s: %w", fn, errNoTime)
+	}
 	w := lambda.NewFunctionUpdatedV2Waiter(r.API, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
 		o.MinDelay = minDelay
-		o.MaxDelay = orDuration(r.WaitMax, 3*time.Second)
+		o.MaxDelay = min(orDuration(r.WaitMax, 3*time.Second), limit)
 	})
-	out, err := w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, orDuration(r.WaitTimeout, 2*time.Minute))
+	out, err := w.WaitForOutput(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, limit)
 	if err != nil {
 		return nil, fmt.Errorf("wait for update of %s: %w", fn, err)
 	}

@@ -149,8 +149,11 @@ func (f *fakeLambda) UpdateAlias(_ context.Context, in *lambda.UpdateAliasInput,
 	return &lambda.UpdateAliasOutput{}, nil
 }
 
-func (f *fakeLambda) PutFunctionConcurrency(_ context.Context, in *lambda.PutFunctionConcurrencyInput, _ ...func(*lambda.Options)) (*lambda.PutFunctionConcurrencyOutput, error) {
+func (f *fakeLambda) PutFunctionConcurrency(ctx context.Context, in *lambda.PutFunctionConcurrencyInput, _ ...func(*lambda.Options)) (*lambda.PutFunctionConcurrencyOutput, error) {
 	f.record("PutFunctionConcurrency")
+	if err := ctx.Err(); err != nil {
+		return nil, err // as the SDK does with a context that ended
+	}
 	if f.gone {
 		return nil, f.notFound()
 	}
@@ -416,5 +419,38 @@ func TestPermissionsCoverEveryKind(t *testing.T) {
 		if len(Permissions[k]) == 0 {
 			t.Errorf("no permissions declared for %s", k)
 		}
+	}
+}
+
+// TestAWaitLeavesTimeToContain: an update that never finishes must not
+// take all the time left: the restore then cannot be verified, and the
+// containment it falls back to needs time to be carried out.
+func TestAWaitLeavesTimeToContain(t *testing.T) {
+	f, a := world(t)
+	f.inProgressFor = time.Hour
+	r := remediator(f)
+	r.WaitTimeout = 2 * time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	o := r.Do(ctx, a)
+	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionContain {
+		t.Fatalf("outcome %+v (%v), want the unverified restore contained; calls %v", o, o.Err, f.calls)
+	}
+	if f.reserved == nil || *f.reserved != 0 {
+		t.Errorf("reserved concurrency %v, want 0", f.reserved)
+	}
+}
+
+func TestWaitBudget(t *testing.T) {
+	if got := WaitBudget(context.Background(), time.Minute); got != time.Minute {
+		t.Errorf("without a deadline: %v, want the maximum", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if got := WaitBudget(ctx, time.Minute); got > 5*time.Second || got < 4*time.Second {
+		t.Errorf("10 s before the deadline: %v, want half the time left", got)
+	}
+	if got := WaitBudget(ctx, time.Second); got != time.Second {
+		t.Errorf("a short wait: %v, want it whole", got)
 	}
 }
