@@ -7,8 +7,9 @@
 // epoch seconds):
 //
 //	pk                          sk                  attributes
-//	EVENT#<cloudtrail event id> CLAIM               state (in-progress|done), owner,
+//	EVENT#<claim key>           CLAIM               state (in-progress|done), owner,
 //	                                                claimed_at, lease_until, expires_at (+7 days)
+//	EVENT#<record key>          OWED                payload (alerts a retry must send), expires_at
 //	AUDIT#<type>#<resource>     <RFC3339Nano>#<event id>#<n>
 //	                                                entry (JSON of Entry), rule, severity,
 //	                                                event_id, expires_at (+400 days)
@@ -16,6 +17,11 @@
 //	                                                last_seen, closed_at (absent while open),
 //	                                                rev (write counter), owed, teller,
 //	                                                tell_until (an alert not yet confirmed)
+//
+// The pipeline's keys are the CloudTrail event id followed by digests of
+// the record's content (the record key) and of the subjects judged (the
+// claim key), never the id alone: a payload forged with a real event's id
+// must not take that event's claim.
 //
 // A claim is a conditional PutItem that succeeds only if no claim exists or
 // the existing one is still in progress with its lease run out: a run that

@@ -25,7 +25,9 @@ type Alerter interface {
 }
 
 // Ledger is what the pipeline needs of the ledger: claims and the audit
-// trail. ledger.Table and ledger.Memory provide it.
+// trail. ledger.Table and ledger.Memory provide it. The pipeline passes its
+// claim and record keys (content digests after the CloudTrail event id) as
+// the event ids.
 type Ledger interface {
 	Claim(ctx context.Context, eventID string) (bool, error)
 	Complete(ctx context.Context, eventID string) error
@@ -178,8 +180,9 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		return nil
 	}
 
+	j := newJob(e, rec, eventID, subjects, h.mode())
 	claimedAt := time.Now()
-	ok, err := h.Ledger.Claim(work, eventID)
+	ok, err := h.Ledger.Claim(work, j.claim)
 	if err != nil {
 		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("claim failed")
 		return fmt.Errorf("claim event %s: %w", eventID, err)
@@ -190,74 +193,14 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 	}
 	work, cancelLease := h.within(work, claimedAt.Add(ledger.ClaimLease))
 	defer cancelLease()
-	return h.claimed(ctx, work, e, rec, eventID, subjects)
+	return h.claimed(ctx, work, j)
 }
 
-// ErrNoTime means the invocation had too little time left to start.
-var ErrNoTime = errors.New("too little time left before the deadline")
-
-// within returns ctx ending Reserve before the earlier of ctx's deadline
-// and until (zero: none).
-func (h *Handler) within(ctx context.Context, until time.Time) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && (until.IsZero() || d.Before(until)) {
-		until = d
+func (h *Handler) mode() finding.Mode {
+	if h.Settings.Mode == "" {
+		return finding.ModeMonitor
 	}
-	if until.IsZero() {
-		return context.WithCancel(ctx)
-	}
-	return context.WithDeadline(ctx, until.Add(-h.reserve()))
-}
-
-// finishing returns a context for what must follow the work even when its
-// time ran out: alerting, recording, releasing the claim. It keeps ctx's
-// values (the logger) but not its cancellation.
-func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-}
-
-// claimed handles a claimed event: alerts owed from an earlier attempt,
-// then the subjects, and completes or releases the claim. ctx carries the
-// logger; work bounds the reads and actions.
-func (h *Handler) claimed(ctx, work context.Context, e events.CloudWatchEvent, rec cloudtrail.Record, eventID string, subjects []Subject) error {
-	log := logging.From(ctx)
-	if err := h.payOwed(work, eventID); err != nil {
-		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("owed alerts not sent, releasing claim")
-		h.release(ctx, eventID)
-		return err
-	}
-	if err := h.run(ctx, work, e, rec, eventID, subjects); err != nil {
-		if IsPermanent(err) {
-			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
-			h.complete(ctx, eventID)
-			return nil
-		}
-		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("event not fully handled, releasing claim")
-		h.release(ctx, eventID)
-		return err
-	}
-	// Were this to fail, a retry re-reads the state and finds it good.
-	h.complete(ctx, eventID)
-	return nil
-}
-
-// release gives the claim back for the retry, even after the deadline
-// cancelled the work; if it fails, the lease runs out before the retry.
-func (h *Handler) release(ctx context.Context, eventID string) {
-	fctx, cancel := finishing(ctx)
-	defer cancel()
-	if err := h.Ledger.Release(fctx, eventID); err != nil {
-		log := logging.From(ctx)
-		log.Warn().Err(err).Msg("release claim failed")
-	}
-}
-
-func (h *Handler) complete(ctx context.Context, eventID string) {
-	fctx, cancel := finishing(ctx)
-	defer cancel()
-	if err := h.Ledger.Complete(fctx, eventID); err != nil {
-		log := logging.From(ctx)
-		log.Warn().Err(err).Msg("complete claim failed")
-	}
+	return h.Settings.Mode
 }
 
 func (h *Handler) ignore(rec cloudtrail.Record) string { return IgnoreReason(h.Settings, rec) }
@@ -274,252 +217,6 @@ func IgnoreReason(cfg settings.Settings, rec cloudtrail.Record) string {
 		return ReasonReadOnly
 	}
 	return ""
-}
-
-// run evaluates, acts, alerts and records every subject. It goes on after
-// a failure so one bad subject does not hide the others, and returns the
-// first error.
-//
-// Reads and actions run on work; alerts and audit entries on a finishing
-// context, so that what was done is told even when the work ran out of time.
-func (h *Handler) run(ctx, work context.Context, e events.CloudWatchEvent, rec cloudtrail.Record, eventID string, subjects []Subject) error {
-	log := logging.From(ctx)
-	var firstErr error
-	keep := func(err error) {
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	mode := h.Settings.Mode
-	if mode == "" {
-		mode = finding.ModeMonitor
-	}
-	var owed []alert.Alert
-	defer func() {
-		if len(owed) == 0 {
-			return
-		}
-		fctx, cancel := finishing(ctx)
-		defer cancel()
-		if err := h.owe(fctx, eventID, owed); err != nil {
-			log.Error().Err(err).Msg("could not keep the unsent alerts; they are in the audit record only")
-		}
-	}()
-	for _, s := range subjects {
-		// The subject's logger travels in ctx, so the evaluator's and the
-		// actions' lines say which event and subject they belong to.
-		slog := log.With().Str(logging.FieldSubject, s.Name).Logger()
-		sctx := logging.With(work, slog)
-		d, err := safeEvaluate(sctx, h.Evaluator, s)
-		if err != nil {
-			slog.Error().Err(err).Msg("evaluate failed")
-			keep(fmt.Errorf("evaluate %s %s: %w", s.Type, s.Name, err))
-			continue
-		}
-		if len(d.Findings) == 0 {
-			slog.Info().Str(logging.FieldDecision, "ok").Str(logging.FieldMode, string(mode)).Msg("decision")
-			continue
-		}
-		outcomes := map[int]Outcome{}
-		if mode == finding.ModeEnforce {
-			for i, a := range d.Actions {
-				o := safeAct(sctx, h.Evaluator, s, a)
-				outcomes[i] = o
-				if o.Status == OutcomeFailed {
-					err := o.Err
-					if err == nil {
-						err = errors.New(o.Message)
-					}
-					keep(fmt.Errorf("act %s on %s: %w", a.Kind, s.Name, err))
-				}
-			}
-		}
-		for _, f := range d.Findings {
-			reports := reportsFor(f, d.Actions, outcomes, mode)
-			h.logDecision(slog, f, mode, reports)
-			a := alert.Alert{
-				Guard: h.Name, Account: account(e, rec), Region: region(e, rec), Mode: mode,
-				Event: alert.Event{
-					ID: eventID, Name: rec.EventName, Time: rec.EventTime,
-					Actor: rec.UserIdentity.Actor(), ActorARN: rec.UserIdentity.IssuerARN(),
-					SourceIP: rec.SourceIPAddress, UserAgent: rec.UserAgent,
-				},
-				Finding: f, Actions: reports,
-			}
-			if err := h.send(ctx, a); err != nil {
-				slog.Error().Err(err).Str(logging.FieldRule, string(f.Rule)).Msg("alert failed")
-				keep(fmt.Errorf("alert %s on %s: %w", f.Rule, f.Resource, err))
-				if changedState(reports) {
-					owed = append(owed, a)
-				}
-			}
-			entry := ledger.Entry{
-				Time: h.now(), EventID: eventID, EventName: rec.EventName,
-				Actor: rec.UserIdentity.Actor(), ActorARN: rec.UserIdentity.IssuerARN(), SourceIP: rec.SourceIPAddress,
-				Mode: mode, Finding: f,
-			}
-			for _, r := range reports {
-				entry.Actions = append(entry.Actions, recordOf(r))
-			}
-			if err := h.record(ctx, entry); err != nil {
-				slog.Error().Err(err).Str(logging.FieldRule, string(f.Rule)).Msg("record failed")
-				keep(fmt.Errorf("record %s on %s: %w", f.Rule, f.Resource, err))
-			}
-		}
-	}
-	return firstErr
-}
-
-func (h *Handler) send(ctx context.Context, a alert.Alert) error {
-	fctx, cancel := finishing(ctx)
-	defer cancel()
-	return h.Alerter.Send(fctx, a)
-}
-
-func (h *Handler) record(ctx context.Context, e ledger.Entry) error {
-	fctx, cancel := finishing(ctx)
-	defer cancel()
-	return h.Ledger.Record(fctx, e)
-}
-
-// changedState reports whether the guard changed something for the
-// finding: then a retry finds the state fixed and only the kept alert tells.
-func changedState(reports []alert.ActionReport) bool {
-	for _, r := range reports {
-		if r.Status == alert.StatusDone {
-			return true
-		}
-	}
-	return false
-}
-
-// owe keeps alerts for the event's retry, adding to any already owed.
-func (h *Handler) owe(ctx context.Context, eventID string, alerts []alert.Alert) error {
-	prev, err := h.Ledger.Owed(ctx, eventID)
-	if err != nil {
-		return err
-	}
-	var all []alert.Alert
-	if len(prev) > 0 {
-		if err := json.Unmarshal(prev, &all); err != nil {
-			return fmt.Errorf("decode owed alerts: %w", err)
-		}
-	}
-	all = append(all, alerts...)
-	payload, err := json.Marshal(all)
-	if err != nil {
-		return fmt.Errorf("encode owed alerts: %w", err)
-	}
-	return h.Ledger.Owe(ctx, eventID, payload)
-}
-
-// payOwed sends the alerts an earlier attempt at this event could not send.
-// What still fails stays owed, and the error makes Lambda retry.
-func (h *Handler) payOwed(ctx context.Context, eventID string) error {
-	payload, err := h.Ledger.Owed(ctx, eventID)
-	if err != nil || len(payload) == 0 {
-		return err
-	}
-	var owed []alert.Alert
-	if err := json.Unmarshal(payload, &owed); err != nil {
-		// Unreadable: retrying cannot help; the audit record keeps the facts.
-		log := logging.From(ctx)
-		log.Error().Err(err).Msg("owed alerts unreadable, dropped")
-		return h.Ledger.Paid(ctx, eventID)
-	}
-	var unsent []alert.Alert
-	for _, a := range owed {
-		if err := h.Alerter.Send(ctx, a); err != nil {
-			unsent = append(unsent, a)
-		}
-	}
-	if len(unsent) == 0 {
-		return h.Ledger.Paid(ctx, eventID)
-	}
-	b, err := json.Marshal(unsent)
-	if err == nil {
-		err = h.Ledger.Owe(ctx, eventID, b)
-	}
-	if err != nil {
-		return fmt.Errorf("keep %d owed alerts: %w", len(unsent), err)
-	}
-	return fmt.Errorf("%d owed alerts of event %s still unsent", len(unsent), eventID)
-}
-
-// reportsFor returns the actions that answer f, with their outcomes (or as
-// planned in monitor mode). Each report is the one account of its action:
-// the decision line, the alert and the audit entry are all built from it.
-func reportsFor(f finding.Finding, actions []finding.Action, outcomes map[int]Outcome, mode finding.Mode) []alert.ActionReport {
-	var out []alert.ActionReport
-	for i, a := range actions {
-		if !answers(a, f.Rule) {
-			continue
-		}
-		r := alert.ActionReport{Action: a, Status: alert.StatusPlanned}
-		if o, ok := outcomes[i]; ok && mode == finding.ModeEnforce {
-			r.Status, r.Message = alert.Status(o.Status), o.Message
-			if o.Status == OutcomeDone {
-				// Only what was done was taken: a not-needed containment
-				// ("already contained") took nothing.
-				r.Taken = o.Taken
-			}
-			if r.Message == "" && o.Err != nil {
-				r.Message = o.Err.Error()
-			}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-func answers(a finding.Action, rule finding.RuleID) bool {
-	for _, r := range a.For {
-		if r == rule {
-			return true
-		}
-	}
-	return false
-}
-
-// recordOf is the audit's account of a report: the action planned, how it
-// ended and, when done, the action carried out, as the alert names it.
-func recordOf(r alert.ActionReport) ledger.ActionRecord {
-	rec := ledger.ActionRecord{Action: r.Action, Status: string(r.Status), Message: r.Message}
-	if r.Status == alert.StatusDone {
-		taken := r.Effective()
-		rec.Taken = &taken
-	}
-	return rec
-}
-
-// logDecision writes the decision line of a finding: the actions as the
-// alert names them (the one carried out) and, where a fallback replaced
-// one, the one planned.
-func (h *Handler) logDecision(log zerolog.Logger, f finding.Finding, mode finding.Mode, reports []alert.ActionReport) {
-	ev := log.Warn()
-	if len(reports) == 0 {
-		ev = ev.Str(logging.FieldAction, "none").Str(logging.FieldOutcome, "none")
-	}
-	kinds, planned, statuses := []string{}, []string{}, []string{}
-	fallback := false
-	for _, r := range reports {
-		kinds = append(kinds, string(r.Effective().Kind))
-		planned = append(planned, string(r.Action.Kind))
-		statuses = append(statuses, string(r.Status))
-		fallback = fallback || r.Effective().Kind != r.Action.Kind
-	}
-	if len(reports) > 0 {
-		ev = ev.Strs(logging.FieldAction, kinds).Strs(logging.FieldOutcome, statuses)
-	}
-	if fallback {
-		ev = ev.Strs(logging.FieldPlanned, planned)
-	}
-	ev.Str(logging.FieldDecision, "finding").
-		Str(logging.FieldRule, string(f.Rule)).
-		Str(logging.FieldSeverity, string(f.Severity)).
-		Str(logging.FieldMode, string(mode)).
-		Str(logging.FieldResource, f.Resource).
-		Msg(f.Summary)
 }
 
 // parse turns the delivered event back into a CloudTrail record; anything
