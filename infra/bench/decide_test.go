@@ -85,7 +85,7 @@ func decideEvent(k Kind, payload []byte, lg *lambdaguard.Guard, rg *repoguard.Gu
 	if err != nil {
 		return finding.Decision{}, err
 	}
-	if benchSettings.IsGuard(rec.UserIdentity.IssuerARN()) || rec.Failed() || rec.IsReadOnly() {
+	if benchSettings.IsGuard(rec.UserIdentity.IssuerARN(), rec.UserIdentity.ARN) || rec.Failed() || rec.IsReadOnly() {
 		return finding.Decision{}, fmt.Errorf("event %s ignored", rec.EventName)
 	}
 	if k == KindRepoCreate {

@@ -17,8 +17,10 @@ import (
 
 // TestNoLoopsAndNoPassForLookAlikes, end to end through the bus and the real
 // bootstrap: N bad changes get N actions and N alerts, not more, although
-// every action the guard takes comes back to it as a CloudTrail event; and a
-// role merely named like the guard's is judged like anyone else.
+// every action the guard takes comes back to it as a CloudTrail event; a
+// role merely named like the guard's is judged like anyone else; and so is
+// another function given the guard's own role (iam:PassRole to Lambda),
+// whose session Lambda names after that function.
 func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -28,9 +30,16 @@ func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 	}
 	defer bed.Close()
 	guardRole := bed.Roles["LambdaGuardFunction"]
-	lookAlike := roleActor("LambdaGuardFunction", guardRole+"-copy")
+	guard, ok := bed.Emulator.Identities.ByName("LambdaGuardFunction")
+	if !ok {
+		t.Fatal("the guard function has no identity in the local account")
+	}
+	guardFunction := StackName + "-lambda-guard"
+	lookAlike := roleActor("LambdaGuardFunction", guardFunction, guardRole+"-copy")
 	lookAlike.Name, lookAlike.AccessKeyID = "look-alike", "ASIALOCALLOOKALIKE01"
 	bed.Emulator.Identities.Add(lookAlike)
+	// Mallory's own function, created with the guard's role.
+	bed.Emulator.Identities.Add(roleActor("pass-role", "innocent-looking", guardRole))
 
 	settle := func() {
 		if err := bed.Settle(ctx); err != nil {
@@ -54,6 +63,15 @@ func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 		t.Fatal(err)
 	}
 	settle()
+	// A function of Mallory's running with the guard's own role deploys
+	// unsigned code of its own.
+	if _, err := bed.Lambda("pass-role").CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("side-door"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String(guardRole), Code: &types.FunctionCode{ZipFile: lambdaemu.ZipOf(map[string]string{"bootstrap": "#!/bin/sh\necho the guard's role, not the guard\n"})},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	settle()
 
 	// An unsigned function with no trusted version: the guard attaches the
 	// code signing config and contains it. The attachment comes back as an
@@ -73,7 +91,7 @@ func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.Failed() || rec.UserIdentity.IssuerARN() != guardRole {
+		if rec.Failed() || rec.UserIdentity.ARN != guard.Identity.ARN {
 			continue
 		}
 		var req struct {
@@ -87,6 +105,9 @@ func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 	}
 	if got := writes["UpdateFunctionCode/"+Payments]; got != 1 {
 		t.Errorf("the guard restored %s %d times after the look-alike's overwrite, want once", Payments, got)
+	}
+	if got := writes["PutFunctionConcurrency/side-door"]; got != 1 {
+		t.Errorf("the guard contained side-door, deployed with its own role by another function, %d times, want once", got)
 	}
 	if got := writes["PutFunctionConcurrency/quick-fix"]; got != 1 {
 		t.Errorf("the guard contained quick-fix %d times, want once", got)
@@ -104,6 +125,9 @@ func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 	}
 	if got := perKey[Payments+" lambda.unsigned-code"]; got != 1 {
 		t.Errorf("%d unsigned-code alerts for %s, want 1", got, Payments)
+	}
+	if got := perKey["side-door lambda.unsigned-code"]; got != 1 {
+		t.Errorf("%d unsigned-code alerts for side-door, want 1 (alerts: %v)", got, perKey)
 	}
 	if got := perKey["quick-fix lambda.unsigned-code"]; got != 1 {
 		t.Errorf("%d unsigned-code alerts for quick-fix, want 1 (alerts: %v)", got, perKey)

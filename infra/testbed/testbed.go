@@ -178,7 +178,11 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 	if err != nil {
 		return err
 	}
-	actor := roleActor(id, cfg.Role)
+	name := cfg.Name
+	if name == "" {
+		name = id
+	}
+	actor := roleActor(id, name, cfg.Role)
 	b.Emulator.Identities.Add(actor)
 	b.Roles[id] = cfg.Role
 	env := map[string]string{}
@@ -199,10 +203,6 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 		vars = append(vars, k+"="+v)
 	}
 	sort.Strings(vars)
-	name := cfg.Name
-	if name == "" {
-		name = id
-	}
 	fn, err := runtime.Start(ctx, runtime.Spec{Name: name, Bootstrap: bootstrap, Env: vars, RIE: rie, LogWriter: opts.LogWriter})
 	if err != nil {
 		return fmt.Errorf("start %s: %w", id, err)
@@ -213,16 +213,17 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 }
 
 // roleActor is the identity a function's execution role has in CloudTrail:
-// an assumed-role session whose issuer is exactly the role's ARN.
-func roleActor(id, roleARN string) awsproto.Actor {
+// an assumed-role session whose issuer is exactly the role's ARN, named
+// after the function (session) as Lambda names it.
+func roleActor(id, session, roleARN string) awsproto.Actor {
 	sum := sha256.Sum256([]byte(id))
 	key := strings.ToUpper(fmt.Sprintf("ASIALOCAL%x", sum[:6]))
 	roleName := roleARN[strings.LastIndex(roleARN, "/")+1:]
 	return awsproto.Actor{
 		Name: id, AccessKeyID: key, SecretKey: "local-secret-" + id, SourceIP: "192.0.2.30",
 		Identity: awsproto.Identity{
-			Type: "AssumedRole", PrincipalID: "AROA" + key[4:] + ":" + id, AccountID: Account,
-			ARN: "arn:aws:sts::" + Account + ":assumed-role/" + roleName + "/" + id,
+			Type: "AssumedRole", PrincipalID: "AROA" + key[4:] + ":" + session, AccountID: Account,
+			ARN: "arn:aws:sts::" + Account + ":assumed-role/" + roleName + "/" + session,
 			SessionContext: &awsproto.SessionContext{SessionIssuer: awsproto.SessionIssuer{
 				Type: "Role", PrincipalID: "AROA" + key[4:], ARN: roleARN, AccountID: Account, UserName: roleName,
 			}},

@@ -205,11 +205,12 @@ func (h *Handler) mode() finding.Mode {
 
 func (h *Handler) ignore(rec cloudtrail.Record) string { return IgnoreReason(h.Settings, rec) }
 
-// IgnoreReason says why a guard does not judge a record (its own write, a
-// failed or a read-only call), or "" when it does.
+// IgnoreReason says why a guard does not judge a record (its own write: the
+// guards' role in a session of one of the stack's functions; a failed or a
+// read-only call), or "" when it does.
 func IgnoreReason(cfg settings.Settings, rec cloudtrail.Record) string {
 	switch {
-	case cfg.IsGuard(rec.UserIdentity.IssuerARN()):
+	case cfg.IsGuard(rec.UserIdentity.IssuerARN(), rec.UserIdentity.ARN):
 		return ReasonOwnWrite
 	case rec.Failed():
 		return ReasonFailedCall

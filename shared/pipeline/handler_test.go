@@ -24,8 +24,9 @@ import (
 )
 
 const (
-	guardRole    = "arn:aws:iam::123456789012:role/selfguard-code-guard"
-	impostorRole = "arn:aws:iam::123456789012:role/selfguard-code-guard-copy"
+	guardRole     = "arn:aws:iam::123456789012:role/selfguard-code-guard"
+	guardFunction = "selfguard-code-guard" // Lambda names the role's session after the function
+	impostorRole  = "arn:aws:iam::123456789012:role/selfguard-code-guard-copy"
 )
 
 // fakeEvaluator records the calls the pipeline makes and answers with a
@@ -190,7 +191,7 @@ func newRig(mode finding.Mode) *rig {
 	r.h = &Handler{
 		Name:      "code-guard",
 		Evaluator: r.ev,
-		Settings:  settings.Settings{Mode: mode, GuardRoleARNs: []string{guardRole}},
+		Settings:  settings.Settings{Mode: mode, GuardRoleARNs: []string{guardRole}, GuardFunctions: []string{guardFunction}},
 		Alerter:   r.al,
 		Ledger:    r.lg,
 		Logger:    zerolog.New(logs),
@@ -203,6 +204,12 @@ func newRig(mode finding.Mode) *rig {
 // record builds a CloudTrail record of an UpdateFunctionCode call by a
 // session of role; edit adjusts it.
 func record(role string, edit func(map[string]any)) map[string]any {
+	return recordBy(role, "session", edit)
+}
+
+// recordBy is record by a session of role with the given name, as Lambda
+// names a function's session after the function.
+func recordBy(role, session string, edit func(map[string]any)) map[string]any {
 	rec := map[string]any{
 		"eventVersion": "1.08", "eventTime": "2026-03-01T11:59:58Z",
 		"eventSource": "lambda.amazonaws.com", "eventName": "UpdateFunctionCode20150331v2",
@@ -212,7 +219,7 @@ func record(role string, edit func(map[string]any)) map[string]any {
 		"requestID":         "req-ct-1", "eventID": "ev-1", "readOnly": false,
 		"eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "123456789012",
 		"userIdentity": map[string]any{
-			"type": "AssumedRole", "arn": strings.Replace(strings.Replace(role, ":iam:", ":sts:", 1), ":role/", ":assumed-role/", 1) + "/session",
+			"type": "AssumedRole", "arn": strings.Replace(strings.Replace(role, ":iam:", ":sts:", 1), ":role/", ":assumed-role/", 1) + "/" + session,
 			"accountId":      "123456789012",
 			"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": role, "userName": role[strings.LastIndex(role, "/")+1:]}},
 		},
@@ -269,7 +276,7 @@ func TestHandleIgnores(t *testing.T) {
 		rec    map[string]any
 		reason string
 	}{
-		{"the guard's own write, by exact role ARN", record(guardRole, nil), ReasonOwnWrite},
+		{"the guard's own write, by exact role ARN and its function's session", recordBy(guardRole, guardFunction, nil), ReasonOwnWrite},
 		{"a failed call", record(impostorRole, func(m map[string]any) { m["errorCode"] = "AccessDenied" }), ReasonFailedCall},
 		{"a read-only call", record(impostorRole, func(m map[string]any) { m["readOnly"] = true; m["eventName"] = "GetFunction20150331v2" }), ReasonReadOnly},
 		{"an event naming no resource of this guard", record(impostorRole, func(m map[string]any) { m["requestParameters"] = map[string]any{} }), ReasonNoSubjects},
@@ -292,14 +299,27 @@ func TestHandleIgnores(t *testing.T) {
 	}
 }
 
-func TestHandleImpostorRoleIsJudged(t *testing.T) {
-	r := newRig(finding.ModeEnforce)
-	r.event = event(record(impostorRole, nil))
-	if err := r.handle(t); err != nil {
-		t.Fatal(err)
+func TestHandleLookAlikesAreJudged(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  map[string]any
+	}{
+		{"a role named like the guard's, in a session named like its function", recordBy(impostorRole, guardFunction, nil)},
+		// iam:PassRole to Lambda lets a developer run her own function with
+		// the guard's role; Lambda names its session after her function.
+		{"the guard's role passed to another function", recordBy(guardRole, "innocent-looking", nil)},
 	}
-	if len(r.ev.evaluated) != 1 || len(r.ev.acted) != 1 || len(r.al.sent) != 1 {
-		t.Fatalf("a role named like the guard's escaped: evaluated %d, acted %d, alerts %d", len(r.ev.evaluated), len(r.ev.acted), len(r.al.sent))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(finding.ModeEnforce)
+			r.event = event(tt.rec)
+			if err := r.handle(t); err != nil {
+				t.Fatal(err)
+			}
+			if len(r.ev.evaluated) != 1 || len(r.ev.acted) != 1 || len(r.al.sent) != 1 {
+				t.Fatalf("a look-alike escaped: evaluated %d, acted %d, alerts %d", len(r.ev.evaluated), len(r.ev.acted), len(r.al.sent))
+			}
+		})
 	}
 }
 

@@ -29,3 +29,19 @@ func FuzzFromEnv(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIsGuard: whatever identity a record claims, it is the guard's own only
+// with one of the guards' roles as issuer and a session named after one of
+// the stack's functions.
+func FuzzIsGuard(f *testing.F) {
+	const role = "arn:aws:iam::1:role/sg"
+	s := Settings{GuardRoleARNs: []string{role}, GuardFunctions: []string{"sg-fn"}}
+	f.Add(role, "arn:aws:sts::1:assumed-role/sg/sg-fn")
+	f.Add(role, "arn:aws:sts::1:assumed-role/sg/other")
+	f.Add("arn:aws:iam::1:role/", "arn:aws:sts::1:assumed-role//sg-fn")
+	f.Fuzz(func(t *testing.T, issuer, caller string) {
+		if s.IsGuard(issuer, caller) && (issuer != role || caller != "arn:aws:sts::1:assumed-role/sg/sg-fn") {
+			t.Fatalf("IsGuard(%q, %q) = true", issuer, caller)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ const (
 	EnvExemptFunctions      = "SELFGUARD_EXEMPT_FUNCTIONS"
 	EnvExemptRepositories   = "SELFGUARD_EXEMPT_REPOSITORIES"
 	EnvGuardRoleARNs        = "SELFGUARD_GUARD_ROLE_ARNS"
+	EnvGuardFunctions       = "SELFGUARD_GUARD_FUNCTIONS"
 	EnvTopicARN             = "SELFGUARD_TOPIC_ARN"
 	EnvLedgerTable          = "SELFGUARD_LEDGER_TABLE"
 	EnvApprovalTemplate     = "SELFGUARD_APPROVAL_TEMPLATE"
@@ -40,11 +42,14 @@ type Settings struct {
 	// patterns ("sandbox-*") the guards skip.
 	ExemptFunctions    []string
 	ExemptRepositories []string
-	// GuardRoleARNs are the guards' own IAM role ARNs; events whose session
-	// issuer is exactly one of them are the guards' own writes.
-	GuardRoleARNs []string
-	TopicARN      string
-	LedgerTable   string
+	// GuardRoleARNs are the guards' own IAM role ARNs and GuardFunctions
+	// the stack's own function names: an event is the guards' own write
+	// only when its session issuer is exactly one of those roles and its
+	// session is named after one of those functions (see IsGuard).
+	GuardRoleARNs  []string
+	GuardFunctions []string
+	TopicARN       string
+	LedgerTable    string
 	// ApprovalTemplate is the approval rule template every repository must
 	// have; RequiredApprovals, ApprovalPool and ProtectedBranches define it.
 	ApprovalTemplate  string
@@ -79,6 +84,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		ExemptFunctions:      List(getenv(EnvExemptFunctions)),
 		ExemptRepositories:   List(getenv(EnvExemptRepositories)),
 		GuardRoleARNs:        List(getenv(EnvGuardRoleARNs)),
+		GuardFunctions:       List(getenv(EnvGuardFunctions)),
 		TopicARN:             strings.TrimSpace(getenv(EnvTopicARN)),
 		LedgerTable:          strings.TrimSpace(getenv(EnvLedgerTable)),
 		ApprovalTemplate:     strings.TrimSpace(getenv(EnvApprovalTemplate)),
@@ -130,8 +136,16 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 			return Settings{}, fmt.Errorf("%s: %q is not an IAM role ARN", EnvGuardRoleARNs, a)
 		}
 	}
+	for _, f := range s.GuardFunctions {
+		if !functionName.MatchString(f) {
+			return Settings{}, fmt.Errorf("%s: %q is not a function name", EnvGuardFunctions, f)
+		}
+	}
 	return s, nil
 }
+
+// functionName is what Lambda allows in a function's name (not an ARN).
+var functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // List splits a comma-separated value, dropping blanks.
 func List(v string) []string {
@@ -164,10 +178,36 @@ func (s Settings) FunctionExempt(name string) bool { return matchAny(s.ExemptFun
 // RepositoryExempt reports whether a repository name matches an exemption.
 func (s Settings) RepositoryExempt(name string) bool { return matchAny(s.ExemptRepositories, name) }
 
-// IsGuard reports whether an issuer ARN is exactly one of the guard's roles.
-func (s Settings) IsGuard(issuerARN string) bool {
-	for _, a := range s.GuardRoleARNs {
-		if issuerARN == a {
+// IsGuard reports whether a call was made by one of the stack's own
+// functions: issuerARN (the session issuer) is exactly one of the guards'
+// roles, and callerARN (userIdentity.arn,
+// arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION) is a session of that
+// role named after one of the stack's functions, as Lambda names an
+// execution role's session. The role alone is not enough: whoever may pass
+// the guard's role to Lambda can run a function of their own with it, and
+// that function's session bears its own name.
+func (s Settings) IsGuard(issuerARN, callerARN string) bool {
+	if !contains(s.GuardRoleARNs, issuerARN) {
+		return false
+	}
+	session, ok := strings.CutPrefix(callerARN, assumedRolePrefix(issuerARN))
+	return ok && contains(s.GuardFunctions, session)
+}
+
+// assumedRolePrefix turns arn:P:iam::A:role/PATH/NAME into the prefix of its
+// sessions' ARNs, arn:P:sts::A:assumed-role/NAME/ (a session ARN has no path).
+func assumedRolePrefix(roleARN string) string {
+	parts := strings.SplitN(roleARN, ":", 6)
+	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
+		return "\x00" // matches no ARN
+	}
+	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
+	return "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/"
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
 			return true
 		}
 	}

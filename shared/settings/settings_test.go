@@ -59,13 +59,58 @@ func TestTrustedMatchesProfileOrExactVersion(t *testing.T) {
 	}
 }
 
-func TestExemptionsAndGuardIdentity(t *testing.T) {
-	s := Settings{ExemptFunctions: []string{"sandbox-*", "legacy"}, GuardRoleARNs: []string{"arn:aws:iam::1:role/selfguard"}}
+func TestExemptions(t *testing.T) {
+	s := Settings{ExemptFunctions: []string{"sandbox-*", "legacy"}}
 	if !s.FunctionExempt("sandbox-42") || !s.FunctionExempt("legacy") || s.FunctionExempt("payments") {
 		t.Error("function exemptions do not match as configured")
 	}
-	if !s.IsGuard("arn:aws:iam::1:role/selfguard") || s.IsGuard("arn:aws:iam::1:role/selfguard-copy") {
-		t.Error("guard identity must be an exact ARN match")
+}
+
+// TestOwnWritesByRoleAndSession: Lambda names an execution role's session
+// after the function, and anyone who may pass the guard's role to Lambda
+// can run a function of their own with it. A write is the guard's own only
+// when both the role and the session (one of the stack's functions) match.
+func TestOwnWritesByRoleAndSession(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/selfguard-lambda-guard"
+	s := Settings{GuardRoleARNs: []string{role, "arn:aws:iam::111122223333:role/ops/selfguard-repo-guard"},
+		GuardFunctions: []string{"selfguard-lambda-guard", "selfguard-repo-guard"}}
+	sts := "arn:aws:sts::111122223333:assumed-role/"
+	tests := []struct {
+		name           string
+		issuer, caller string
+		want           bool
+	}{
+		{"the guard function with its role", role, sts + "selfguard-lambda-guard/selfguard-lambda-guard", true},
+		{"another of the stack's functions with the role", role, sts + "selfguard-lambda-guard/selfguard-repo-guard", true},
+		{"a role with a path", "arn:aws:iam::111122223333:role/ops/selfguard-repo-guard", sts + "selfguard-repo-guard/selfguard-repo-guard", true},
+		{"an attacker's function given the guard's role", role, sts + "selfguard-lambda-guard/innocent-looking", false},
+		{"a session named like the guard's, longer", role, sts + "selfguard-lambda-guard/selfguard-lambda-guard-2", false},
+		{"a role named like the guard's", "arn:aws:iam::111122223333:role/selfguard-lambda-guard-copy",
+			sts + "selfguard-lambda-guard-copy/selfguard-lambda-guard", false},
+		{"the caller's role not the issuer's", role, sts + "other-role/selfguard-lambda-guard", false},
+		{"another account", role, "arn:aws:sts::444455556666:assumed-role/selfguard-lambda-guard/selfguard-lambda-guard", false},
+		{"an IAM user", "arn:aws:iam::111122223333:user/selfguard-lambda-guard", "arn:aws:iam::111122223333:user/selfguard-lambda-guard", false},
+		{"no caller", role, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.IsGuard(tt.issuer, tt.caller); got != tt.want {
+				t.Errorf("IsGuard(%s, %s) = %v, want %v", tt.issuer, tt.caller, got, tt.want)
+			}
+		})
+	}
+	if (Settings{GuardRoleARNs: []string{role}}).IsGuard(role, sts+"selfguard-lambda-guard/selfguard-lambda-guard") {
+		t.Error("without the stack's function names, a role alone made a write the guard's own")
+	}
+}
+
+func TestGuardFunctionsFromEnv(t *testing.T) {
+	s, err := FromEnv(env(map[string]string{EnvGuardFunctions: "selfguard-lambda-guard, selfguard-repo-guard"}))
+	if err != nil || len(s.GuardFunctions) != 2 || s.GuardFunctions[1] != "selfguard-repo-guard" {
+		t.Fatalf("GuardFunctions = %v, %v", s.GuardFunctions, err)
+	}
+	if _, err := FromEnv(env(map[string]string{EnvGuardFunctions: "arn:aws:lambda:eu-west-1:1:function:x"})); err == nil {
+		t.Error("an ARN was accepted as a function name")
 	}
 }
 

@@ -280,6 +280,7 @@ func (b *bed) start(ctx context.Context) error {
 		"SELFGUARD_TRUSTED_PROFILES="+trusted,
 		"SELFGUARD_CODE_SIGNING_CONFIG_ARN="+cscARN,
 		"SELFGUARD_GUARD_ROLE_ARNS=arn:aws:iam::"+account+":role/"+emulator.GuardRoleName,
+		"SELFGUARD_GUARD_FUNCTIONS=selfguard-lambda-guard", // the emulator's guard session
 		"SELFGUARD_TOPIC_ARN="+b.topicARN,
 		"SELFGUARD_LEDGER_TABLE="+table,
 	)
