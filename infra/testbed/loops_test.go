@@ -2,6 +2,7 @@ package testbed
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,55 @@ func TestNoLoopsAndNoPassForLookAlikes(t *testing.T) {
 	logs := bed.Functions["LambdaGuardFunction"].Logs()
 	if !strings.Contains(logs, `"reason":"the guard's own write"`) {
 		t.Error("the guard never logged ignoring its own write: its actions did not come back through the bus")
+	}
+}
+
+// TestAForgedInvocationCannotSilenceTheRealEvent: anyone allowed to invoke
+// the guard hands it a copy of a real event's id with a harmless function
+// named, before EventBridge delivers the real event. The forged payload may
+// cause a check; the real delivery must still be judged, reverted and
+// alerted.
+func TestAForgedInvocationCannotSilenceTheRealEvent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bed, err := Start(ctx, Options{World: DemoWorld(), Parameters: GuardParameters("enforce"), Functions: []string{"LambdaGuardFunction"}, LogWriter: testWriter{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Close()
+	if _, err := bed.Lambda(emulator.ActorAttacker).UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String(Payments), ZipFile: lambdaemu.ZipOf(map[string]string{"bootstrap": "#!/bin/sh\necho backdoor\n"}),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	trail := bed.Emulator.Env.Trail.Since(0)
+	var forged map[string]any
+	if err := json.Unmarshal(trail[len(trail)-1].Event, &forged); err != nil {
+		t.Fatal(err)
+	}
+	detail := forged["detail"].(map[string]any)
+	detail["requestParameters"] = map[string]any{"functionName": Orders}
+	payload, err := json.Marshal(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, fnErr, err := bed.Functions["LambdaGuardFunction"].Invoke(ctx, payload); err != nil || fnErr != "" {
+		t.Fatalf("forged invocation: %v %s", err, fnErr)
+	}
+	if err := bed.Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := bed.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := 0
+	for _, a := range alerts {
+		if a.Attributes["resource"] == Payments && a.Attributes["rule"] == "lambda.unsigned-code" && a.Attributes["outcome"] == "done" {
+			restored++
+		}
+	}
+	if restored != 1 {
+		t.Errorf("%d alerts of %s reverted, want 1: the forged copy silenced the real event (logs:\n%s)", restored, Payments, bed.Functions["LambdaGuardFunction"].Logs())
 	}
 }
