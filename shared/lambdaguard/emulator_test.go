@@ -103,18 +103,16 @@ func newBed(t *testing.T) *bed {
 	if err := srv.LoadWorld(&emulator.World{Lambda: world()}); err != nil {
 		t.Fatalf("load world: %v", err)
 	}
-	limiter := ratelimit.New(settings.DefaultLambdaRate, nil)
+	// The guard's limiter waits on the emulator's clock, so a wait for a
+	// token moves the emulator's quota buckets on without real time passing.
+	limiter := ratelimit.New(settings.DefaultLambdaRate, emulatorClock{srv.Env.Clock})
 	as := func(actor string, optFns ...func(*lambda.Options)) *lambda.Client {
 		for _, a := range emulator.DefaultActors(account) {
 			if a.Name == actor {
+				optFns = append(optFns, retryAtOnce)
 				return lambda.New(lambda.Options{
 					Region: region, BaseEndpoint: aws.String(ts.URL),
-					// Until shared/ratelimit lands: adaptive retries absorb 429s.
-					Retryer: retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-						o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-							so.MaxBackoff = 100 * time.Millisecond
-						})
-					}),
+					Retryer: retry.NewStandard(),
 					Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 						return aws.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretKey}, nil
 					}),
@@ -126,10 +124,39 @@ func newBed(t *testing.T) *bed {
 	}
 	cfg := settings.Settings{Mode: finding.ModeEnforce, TrustedProfiles: []string{trusted, "arn:aws:signer:" + region + ":" + account + ":/signing-profiles/brief"},
 		CodeSigningConfigARN: cscARN, ExemptFunctions: []string{"sandbox-*"}}
-	// The guard's client is limited and retried as in production.
+	// The guard's client is limited and retried as in production, but
+	// retries come at once.
 	g := lambdaguard.New(as(emulator.ActorGuard, limiter.LambdaOptions()), cfg)
 	g.Remediator.WaitMin, g.Remediator.WaitMax = 50*time.Millisecond, time.Second
 	return &bed{srv: srv, guard: g, limiter: limiter, as: func(actor string) *lambda.Client { return as(actor) }}
+}
+
+// emulatorClock is the limiter's clock on the emulator's time: sleeping
+// advances it.
+type emulatorClock struct{ c *awsproto.Clock }
+
+func (e emulatorClock) Now() time.Time { return e.c.Now() }
+
+func (e emulatorClock) Sleep(ctx context.Context, d time.Duration) error {
+	e.c.Advance(d)
+	return ctx.Err()
+}
+
+// retryAtOnce keeps a client's retry policy (which errors, how many
+// attempts) but takes out its back-off and client-side throttling, which
+// would only make the tests wait in real time.
+func retryAtOnce(o *lambda.Options) {
+	if r, ok := o.Retryer.(aws.RetryerV2); ok {
+		o.Retryer = instantRetryer{r}
+	}
+}
+
+type instantRetryer struct{ aws.RetryerV2 }
+
+func (instantRetryer) RetryDelay(int, error) (time.Duration, error) { return 0, nil }
+
+func (instantRetryer) GetAttemptToken(context.Context) (func(error) error, error) {
+	return func(error) error { return nil }, nil
 }
 
 // weakenCSC sets the shared CSC to Warn, so that unsigned deploys land.

@@ -430,7 +430,7 @@ func TestAWaitLeavesTimeToContain(t *testing.T) {
 	f.inProgressFor = time.Hour
 	r := remediator(f)
 	r.WaitTimeout = 2 * time.Minute
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	o := r.Do(ctx, a)
 	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionContain {
