@@ -72,3 +72,18 @@ func TestNoTimeToWorkIsARetryNotADrop(t *testing.T) {
 		t.Errorf("the retry: %v, %d alerts; want it judged", err, len(r.al.sent))
 	}
 }
+
+// TestTheReserveIsKeptOnce: with the invocation's deadline the nearer, the
+// work ends one reserve before it, not two.
+func TestTheReserveIsKeptOnce(t *testing.T) {
+	r := newRig(finding.ModeEnforce)
+	deadline := time.Now().Add(DefaultReserve + 20*time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	if err := r.h.Handle(ctx, r.event); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ev.deadlines) != 1 || !r.ev.deadlines[0].Equal(deadline.Add(-DefaultReserve)) {
+		t.Errorf("work deadline %v, want the invocation's less one reserve (%v)", r.ev.deadlines, deadline.Add(-DefaultReserve))
+	}
+}

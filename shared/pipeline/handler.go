@@ -191,7 +191,7 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		log.Info().Str(logging.FieldReason, ReasonDuplicate).Msg("duplicate")
 		return nil
 	}
-	work, cancelLease := h.within(work, claimedAt.Add(ledger.ClaimLease))
+	work, cancelLease := h.within(ctx, claimedAt.Add(ledger.ClaimLease))
 	defer cancelLease()
 	return h.claimed(ctx, work, j)
 }
