@@ -433,7 +433,7 @@ func TestAWaitLeavesTimeToContain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	o := r.Do(ctx, a)
-	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != decide.ActionContain {
+	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != rules.ActionContain {
 		t.Fatalf("outcome %+v (%v), want the unverified restore contained; calls %v", o, o.Err, f.calls)
 	}
 	if f.reserved == nil || *f.reserved != 0 {
