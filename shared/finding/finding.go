@@ -141,3 +141,32 @@ func (d Decision) Highest() Severity {
 	}
 	return max
 }
+
+// Answers reports whether the action answers a finding of rule.
+func (a Action) Answers(rule RuleID) bool {
+	for _, r := range a.For {
+		if r == rule {
+			return true
+		}
+	}
+	return false
+}
+
+// Same finds the decision's action of the same kind on the same resource as
+// a, with the same values of the given parameters: the fresh form of a
+// planned action after a re-read, if the fresh decision still plans it.
+func (d Decision) Same(a Action, params ...string) (Action, bool) {
+	for _, f := range d.Actions {
+		if f.Kind != a.Kind || f.Resource != a.Resource {
+			continue
+		}
+		match := true
+		for _, p := range params {
+			match = match && f.Params[p] == a.Params[p]
+		}
+		if match {
+			return f, true
+		}
+	}
+	return Action{}, false
+}

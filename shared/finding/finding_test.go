@@ -45,3 +45,29 @@ func TestDecisionHighest(t *testing.T) {
 		t.Errorf("Highest() of no findings = %q, want empty", got)
 	}
 }
+
+func TestSameFindsTheFreshFormOfAPlannedAction(t *testing.T) {
+	planned := Action{Kind: "k", Resource: "r", For: []RuleID{"x"}, Params: map[string]string{"template": "t", "rev": "1"}}
+	tests := []struct {
+		name   string
+		fresh  []Action
+		params []string
+		want   bool
+	}{
+		{"same kind and resource, other revision", []Action{{Kind: "k", Resource: "r", Params: map[string]string{"template": "t", "rev": "2"}}}, []string{"template"}, true},
+		{"another template is another action", []Action{{Kind: "k", Resource: "r", Params: map[string]string{"template": "u"}}}, []string{"template"}, false},
+		{"another resource", []Action{{Kind: "k", Resource: "s"}}, nil, false},
+		{"no longer planned", nil, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := Decision{Actions: tt.fresh}.Same(planned, tt.params...)
+			if ok != tt.want || (ok && got.Resource != "r") {
+				t.Errorf("Same = %+v, %v; want found=%v", got, ok, tt.want)
+			}
+		})
+	}
+	if !planned.Answers("x") || planned.Answers("y") {
+		t.Error("Answers does not follow For")
+	}
+}

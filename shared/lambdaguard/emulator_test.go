@@ -292,7 +292,7 @@ func TestMonitorModeChangesNothing(t *testing.T) {
 	b := newBed(t)
 	b.guard.Settings.Mode = finding.ModeMonitor
 	d, outs := b.evaluateAndAct(t, fn("pay"))
-	if len(d.Findings) == 0 || len(outs) != 1 || !errors.Is(outs[0].Err, lambdaguard.ErrMonitorMode) {
+	if len(d.Findings) == 0 || len(outs) != 1 || !errors.Is(outs[0].Err, pipeline.ErrMonitorMode) {
 		t.Fatalf("decision %+v, outcomes %+v", d, outs)
 	}
 	if got := aws.ToString(b.latest(t, "pay").Configuration.SigningProfileVersionArn); got != "" {

@@ -22,10 +22,6 @@ import (
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
-// ErrMonitorMode is returned (in a failed Outcome) when Act is called while
-// the guard is in monitor mode: the pipeline should never do that.
-var ErrMonitorMode = errors.New("monitor mode: actions are not taken")
-
 // API is the part of the Lambda client the guard uses.
 type API interface {
 	observe.API
@@ -148,7 +144,7 @@ func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, 
 // of the same kind, if any.
 func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome {
 	if g.Settings.Mode != finding.ModeEnforce {
-		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: ErrMonitorMode, Message: ErrMonitorMode.Error()}
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: pipeline.ErrMonitorMode, Message: pipeline.ErrMonitorMode.Error()}
 	}
 	o := g.Remediator.Do(ctx, a)
 	if !errors.Is(o.Err, act.ErrConflict) {
@@ -169,7 +165,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if err != nil {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
 	}
-	fresh, ok := same(d, a)
+	fresh, ok := d.Same(a)
 	if !ok {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded,
 			Message: fn + " changed meanwhile and no longer needs " + string(a.Kind)}
@@ -202,14 +198,4 @@ func (g *Guard) settle(ctx context.Context, fn string) {
 		log := logging.From(ctx)
 		log.Debug().Err(err).Str(logging.FieldResource, fn).Msg("function did not settle")
 	}
-}
-
-// same finds the fresh decision's action of the same kind on the same resource.
-func same(d finding.Decision, a finding.Action) (finding.Action, bool) {
-	for _, f := range d.Actions {
-		if f.Kind == a.Kind && f.Resource == a.Resource {
-			return f, true
-		}
-	}
-	return finding.Action{}, false
 }

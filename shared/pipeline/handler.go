@@ -112,6 +112,10 @@ func (h *Handler) reserve() time.Duration {
 	return DefaultReserve
 }
 
+// ErrMonitorMode is an Evaluator's failed Outcome when Act is called in
+// monitor mode: the pipeline never does that, so it means a wiring bug.
+var ErrMonitorMode = errors.New("monitor mode: actions are not taken")
+
 // Ignored reasons, as logged.
 const (
 	ReasonOwnWrite    = "the guard's own write"

@@ -165,7 +165,7 @@ func changedState(reports []alert.ActionReport) bool {
 func reportsFor(f finding.Finding, actions []finding.Action, outcomes map[int]Outcome, mode finding.Mode) []alert.ActionReport {
 	var out []alert.ActionReport
 	for i, a := range actions {
-		if !answers(a, f.Rule) {
+		if !a.Answers(f.Rule) {
 			continue
 		}
 		r := alert.ActionReport{Action: a, Status: alert.StatusPlanned}
@@ -183,15 +183,6 @@ func reportsFor(f finding.Finding, actions []finding.Action, outcomes map[int]Ou
 		out = append(out, r)
 	}
 	return out
-}
-
-func answers(a finding.Action, rule finding.RuleID) bool {
-	for _, r := range a.For {
-		if r == rule {
-			return true
-		}
-	}
-	return false
 }
 
 // recordOf is the audit's account of a report: the action planned, how it

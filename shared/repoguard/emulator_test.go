@@ -340,7 +340,7 @@ func TestMonitorModeNeverWrites(t *testing.T) {
 		t.Fatalf("monitor mode still finds and plans: %+v", d)
 	}
 	for _, a := range d.Actions {
-		if o := tb.g.Act(context.Background(), subject("payments"), a); o.Status != pipeline.OutcomeFailed || o.Err != ErrMonitorMode {
+		if o := tb.g.Act(context.Background(), subject("payments"), a); o.Status != pipeline.OutcomeFailed || o.Err != pipeline.ErrMonitorMode {
 			t.Errorf("Act in monitor mode = %s %v", o.Status, o.Err)
 		}
 	}

@@ -39,10 +39,6 @@ type AssociationAPI interface {
 	DescribeRepositoryAssociation(ctx context.Context, params *codegurureviewer.DescribeRepositoryAssociationInput, optFns ...func(*codegurureviewer.Options)) (*codegurureviewer.DescribeRepositoryAssociationOutput, error)
 }
 
-// ErrMonitorMode is returned (in a failed Outcome) when Act is called while
-// the guard is in monitor mode: the pipeline should never do that.
-var ErrMonitorMode = errors.New("monitor mode: actions are not taken")
-
 // Guard is the repository guard.
 type Guard struct {
 	CodeCommit CodeCommitAPI
@@ -106,7 +102,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 		return out
 	}
 	if g.Settings.Mode != finding.ModeEnforce {
-		return fail(ErrMonitorMode)
+		return fail(pipeline.ErrMonitorMode)
 	}
 	// The re-read before acting covers what this action depends on, not the
 	// whole repository: an event planning two actions then reads each part
@@ -121,7 +117,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	}
 	// Only the fresh decision's action of this kind is used, and it depends
 	// only on the parts read; what it says of the others means nothing.
-	fresh, ok := still(decide.Decide(snap, g.Settings), a)
+	fresh, ok := decide.Decide(snap, g.Settings).Same(a, decide.ParamTemplate, decide.ParamReviewer)
 	if !ok {
 		out.Status, out.Message = pipeline.OutcomeNotNeeded, fmt.Sprintf("repository %s no longer needs %s", s.Name, a.Kind)
 		return out
@@ -151,18 +147,6 @@ func partsFor(k finding.ActionKind) observe.Parts {
 		return observe.Parts{Repository: true, Review: true}
 	}
 	return observe.AllParts
-}
-
-// still finds the fresh decision's action of the same kind and target.
-func still(d finding.Decision, a finding.Action) (finding.Action, bool) {
-	for _, f := range d.Actions {
-		if f.Kind == a.Kind && f.Resource == a.Resource &&
-			f.Params[decide.ParamTemplate] == a.Params[decide.ParamTemplate] &&
-			f.Params[decide.ParamReviewer] == a.Params[decide.ParamReviewer] {
-			return f, true
-		}
-	}
-	return finding.Action{}, false
 }
 
 // Permissions returns every IAM action the repository guard needs: the

@@ -101,12 +101,12 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 	}
 	n := Notice{Run: t.Run, Mode: t.Mode, Change: seen.Change, Subject: r.Subject, Finding: f}
 	for _, a := range r.Decision.Actions {
-		if answers(a, f.Rule) {
+		if a.Answers(f.Rule) {
 			n.Actions = append(n.Actions, a)
 		}
 	}
 	for _, o := range r.Outcomes {
-		if answers(o.Action, f.Rule) {
+		if o.Action.Answers(f.Rule) {
 			n.Outcomes = append(n.Outcomes, o)
 		}
 	}
@@ -143,15 +143,6 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 		}
 	}
 	return nil
-}
-
-func answers(a finding.Action, rule finding.RuleID) bool {
-	for _, r := range a.For {
-		if r == rule {
-			return true
-		}
-	}
-	return false
 }
 
 // anyDone reports whether an action changed something: worth telling even

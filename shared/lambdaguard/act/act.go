@@ -20,7 +20,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
-	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -191,7 +191,7 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline
 	if err != nil {
 		return r.contain(ctx, a, fn, "the restore of version "+version+" did not complete: "+err.Error())
 	}
-	c := codeOfConfig(cfg)
+	c := observe.CodeOf(*cfg)
 	if c.CodeSha256 != wantSha {
 		return r.contain(ctx, a, fn, "after the restore $LATEST holds sha256 "+c.CodeSha256+", not "+wantSha)
 	}
@@ -231,7 +231,7 @@ func (r *Remediator) restoreLayers(ctx context.Context, a finding.Action) pipeli
 	if err != nil {
 		return r.contain(ctx, a, fn, "the layer restore did not complete: "+err.Error())
 	}
-	for _, l := range codeOfConfig(cfg).Layers {
+	for _, l := range observe.CodeOf(*cfg).Layers {
 		if v := decide.LayerVerdict(l, r.Settings); !v.Trusted {
 			return r.contain(ctx, a, fn, "after the layer restore "+v.Why)
 		}
@@ -423,18 +423,6 @@ func notNeeded(a finding.Action, msg string) pipeline.Outcome {
 
 func failed(a finding.Action, err error) pipeline.Outcome {
 	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: err, Message: err.Error()}
-}
-
-func codeOfConfig(fc *types.FunctionConfiguration) snapshot.Code {
-	c := snapshot.Code{
-		Version: aws.ToString(fc.Version), CodeSha256: aws.ToString(fc.CodeSha256), PackageType: string(fc.PackageType),
-		SigningProfileVersionARN: aws.ToString(fc.SigningProfileVersionArn), SigningJobARN: aws.ToString(fc.SigningJobArn),
-	}
-	for _, l := range fc.Layers {
-		c.Layers = append(c.Layers, snapshot.Layer{ARN: aws.ToString(l.Arn),
-			SigningProfileVersionARN: aws.ToString(l.SigningProfileVersionArn), SigningJobARN: aws.ToString(l.SigningJobArn)})
-	}
-	return c
 }
 
 func optional(s string) *string {

@@ -131,7 +131,7 @@ func (r *Reader) readLatest(ctx context.Context, s *snapshot.Snapshot) error {
 	if out.Configuration == nil {
 		return fmt.Errorf("get function %s: response without configuration", s.Name)
 	}
-	s.Latest = codeOf(*out.Configuration)
+	s.Latest = CodeOf(*out.Configuration)
 	s.LatestRead = true
 	s.ARN = aws.ToString(out.Configuration.FunctionArn)
 	s.Account = snapshot.ARNAccount(s.ARN)
@@ -232,7 +232,7 @@ func (r *Reader) readVersion(ctx context.Context, s *snapshot.Snapshot, v string
 		return fmt.Errorf("get function %s:%s: %w", s.Name, v, err)
 	}
 	if out.Configuration != nil {
-		c := codeOf(*out.Configuration)
+		c := CodeOf(*out.Configuration)
 		s.Versions[v] = c
 		if s.PackageType == "" {
 			s.PackageType = c.PackageType
@@ -257,7 +257,7 @@ func (r *Reader) ReadVersions(ctx context.Context, s *snapshot.Snapshot) error {
 			return r.wrap(s.Name, "list versions", err)
 		}
 		for _, fc := range page.Versions {
-			c := codeOf(fc)
+			c := CodeOf(fc)
 			if c.Version == snapshot.Latest || c.Version == "" {
 				continue
 			}
@@ -279,7 +279,9 @@ func (r *Reader) wrap(name, what string, err error) error {
 	return fmt.Errorf("%s %s: %w", what, name, err)
 }
 
-func codeOf(fc types.FunctionConfiguration) snapshot.Code {
+// CodeOf reads one version's code, signature and layers from its
+// configuration as Lambda returns it.
+func CodeOf(fc types.FunctionConfiguration) snapshot.Code {
 	c := snapshot.Code{
 		Version:                  aws.ToString(fc.Version),
 		RevisionID:               aws.ToString(fc.RevisionId),
