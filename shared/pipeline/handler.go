@@ -140,7 +140,6 @@ const (
 // deadline does not cancel.
 func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 	ctx, log := logging.Invocation(ctx, h.Logger.With().Str(logging.FieldGuard, h.Name).Logger())
-
 	rec, err := parse(e)
 	if err != nil {
 		log.Error().Err(err).Str(logging.FieldEventID, e.ID).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
@@ -150,16 +149,7 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 	if eventID == "" {
 		eventID = e.ID
 	}
-	log = log.With().
-		Str(logging.FieldEventID, eventID).
-		Str(logging.FieldEventName, rec.EventName).
-		Str(logging.FieldOperation, string(rec.Operation())).
-		Str(logging.FieldActor, rec.UserIdentity.Actor()).
-		Str(logging.FieldActorARN, rec.UserIdentity.IssuerARN()).
-		Str(logging.FieldSourceIP, rec.SourceIPAddress).
-		Logger()
-	ctx = logging.With(ctx, log)
-
+	ctx, log = withRecord(ctx, log, rec, eventID)
 	if reason := h.ignore(rec); reason != "" {
 		log.Info().Str(logging.FieldReason, reason).Msg("ignored")
 		return nil
@@ -170,26 +160,53 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 		log.Warn().Str(logging.FieldReason, ReasonNoTime).Msg("not started")
 		return fmt.Errorf("event %s: %w", eventID, ErrNoTime)
 	}
-	subjects, err := safeSubjects(work, h.Evaluator, rec)
-	if err != nil {
-		if IsPermanent(err) {
-			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
-			return nil
-		}
-		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("subjects failed")
-		return fmt.Errorf("subjects of event %s: %w", eventID, err)
+	subjects, err := h.subjects(work, log, rec, eventID)
+	if err != nil || len(subjects) == 0 {
+		return err
 	}
-	if len(subjects) == 0 {
-		log.Info().Str(logging.FieldReason, ReasonNoSubjects).Msg("ignored")
-		return nil
-	}
+	return h.claimAndRun(ctx, work, newJob(e, rec, eventID, subjects, h.mode()))
+}
 
-	j := newJob(e, rec, eventID, subjects, h.mode())
+// withRecord puts the record's identifying fields on every later log line.
+func withRecord(ctx context.Context, log zerolog.Logger, rec cloudtrail.Record, eventID string) (context.Context, zerolog.Logger) {
+	log = log.With().
+		Str(logging.FieldEventID, eventID).
+		Str(logging.FieldEventName, rec.EventName).
+		Str(logging.FieldOperation, string(rec.Operation())).
+		Str(logging.FieldActor, rec.UserIdentity.Actor()).
+		Str(logging.FieldActorARN, rec.UserIdentity.IssuerARN()).
+		Str(logging.FieldSourceIP, rec.SourceIPAddress).
+		Logger()
+	return logging.With(ctx, log), log
+}
+
+// subjects names the resources the record concerns. A permanent failure or
+// no subject is logged and ends the event (nil error, empty list); a
+// transient failure is returned so Lambda retries.
+func (h *Handler) subjects(ctx context.Context, log zerolog.Logger, rec cloudtrail.Record, eventID string) ([]Subject, error) {
+	subjects, err := safeSubjects(ctx, h.Evaluator, rec)
+	switch {
+	case err != nil && IsPermanent(err):
+		log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
+		return nil, nil
+	case err != nil:
+		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("subjects failed")
+		return nil, fmt.Errorf("subjects of event %s: %w", eventID, err)
+	case len(subjects) == 0:
+		log.Info().Str(logging.FieldReason, ReasonNoSubjects).Msg("ignored")
+	}
+	return subjects, nil
+}
+
+// claimAndRun claims the job (a duplicate ends here) and runs it within the
+// claim's lease.
+func (h *Handler) claimAndRun(ctx, work context.Context, j job) error {
+	log := logging.From(ctx)
 	claimedAt := time.Now()
 	ok, err := h.Ledger.Claim(work, j.claim)
 	if err != nil {
 		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("claim failed")
-		return fmt.Errorf("claim event %s: %w", eventID, err)
+		return fmt.Errorf("claim event %s: %w", j.eventID, err)
 	}
 	if !ok {
 		log.Info().Str(logging.FieldReason, ReasonDuplicate).Msg("duplicate")
