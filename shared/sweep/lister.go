@@ -134,20 +134,7 @@ func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) e
 	if size <= 0 {
 		size = DefaultBatchFunctions
 	}
-	batch := Batch{Run: run, Index: st.Batches}
-	bytes := 0
-	flush := func() error {
-		if len(batch.Functions) == 0 {
-			return nil
-		}
-		if err := l.Queue.Send(ctx, batch); err != nil {
-			return fmt.Errorf("send batch %d: %w", batch.Index, err)
-		}
-		st.Batches++
-		batch = Batch{Run: run, Index: st.Batches}
-		bytes = 0
-		return nil
-	}
+	b := &functionBatcher{queue: l.Queue, size: size, st: st, batch: Batch{Run: run, Index: st.Batches}}
 	var cur *Function
 	done := func() error {
 		if cur == nil {
@@ -164,25 +151,7 @@ func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) e
 		if l.OnFunction != nil {
 			l.OnFunction(f.Name)
 		}
-		// The function's exact encoded size: signed layers make a version
-		// several times larger than its bare fields, so an estimate per
-		// version let batches of many-versioned functions overflow.
-		raw, err := json.Marshal(f)
-		if err != nil {
-			return fmt.Errorf("encode function %s: %w", f.Name, err)
-		}
-		n := len(raw) + 1 // and a comma
-		if batchOverhead+n > MaxMessageBytes {
-			return fmt.Errorf("function %s: its listing alone is %d bytes, over the %d-byte message limit", f.Name, len(raw), MaxMessageBytes)
-		}
-		if len(batch.Functions) > 0 && (len(batch.Functions) >= size || batchOverhead+bytes+n > MaxMessageBytes) {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		batch.Functions = append(batch.Functions, f)
-		bytes += n
-		return nil
+		return b.add(ctx, f)
 	}
 	// With FunctionVersion=ALL the listing gives $LATEST and every
 	// published version, one function's entries after another; a function
@@ -205,18 +174,67 @@ func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) e
 			if cur == nil {
 				cur = &Function{Name: name, ARN: unqualified(aws.ToString(fc.FunctionArn))}
 			}
-			v := versionOf(fc)
-			if v.Version == snapshot.Latest {
-				cur.Latest = v
-			} else {
-				cur.Versions = append(cur.Versions, v)
-			}
+			cur.add(versionOf(fc))
 		}
 	}
 	if err := done(); err != nil {
 		return err
 	}
-	return flush()
+	return b.flush(ctx)
+}
+
+// add files one entry of the listing under the function.
+func (f *Function) add(v Version) {
+	if v.Version == snapshot.Latest {
+		f.Latest = v
+		return
+	}
+	f.Versions = append(f.Versions, v)
+}
+
+// functionBatcher packs functions into batches of at most size functions
+// and MaxMessageBytes, sending each when full.
+type functionBatcher struct {
+	queue Queue
+	size  int
+	st    *ListStats
+	batch Batch
+	bytes int
+}
+
+func (b *functionBatcher) add(ctx context.Context, f Function) error {
+	// The function's exact encoded size: signed layers make a version
+	// several times larger than its bare fields, so an estimate per
+	// version let batches of many-versioned functions overflow.
+	raw, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode function %s: %w", f.Name, err)
+	}
+	n := len(raw) + 1 // and a comma
+	if batchOverhead+n > MaxMessageBytes {
+		return fmt.Errorf("function %s: its listing alone is %d bytes, over the %d-byte message limit", f.Name, len(raw), MaxMessageBytes)
+	}
+	if len(b.batch.Functions) > 0 && (len(b.batch.Functions) >= b.size || batchOverhead+b.bytes+n > MaxMessageBytes) {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+	}
+	b.batch.Functions = append(b.batch.Functions, f)
+	b.bytes += n
+	return nil
+}
+
+func (b *functionBatcher) flush(ctx context.Context) error {
+	if len(b.batch.Functions) == 0 {
+		return nil
+	}
+	if err := b.queue.Send(ctx, b.batch); err != nil {
+		return fmt.Errorf("send batch %d: %w", b.batch.Index, err)
+	}
+	b.st.Batches++
+	b.batch = Batch{Run: b.batch.Run, Index: b.st.Batches}
+	b.bytes = 0
+	return nil
 }
 
 func (l *Lister) listRepositories(ctx context.Context, run string, st *ListStats) error {
