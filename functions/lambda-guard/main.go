@@ -26,9 +26,11 @@ func main() {
 		log.Fatal().Err(err).Msg("lambda-guard cannot start")
 	}
 	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.InstanceRate()))
+	guard := lambdaguard.New(client, d.Settings)
+	guard.History = d.Ledger // what it contained, to judge a lifted containment
 	h := &pipeline.Handler{
 		Name:      "lambda-guard",
-		Evaluator: lambdaguard.New(client, d.Settings),
+		Evaluator: guard,
 		Settings:  d.Settings,
 		Alerter:   d.Alerter,
 		Ledger:    d.Ledger,

@@ -74,8 +74,11 @@ type ResourceType string
 
 // The resource types the guards look at.
 const (
-	ResourceFunction          ResourceType = "function"
-	ResourceAlias             ResourceType = "alias"
+	ResourceFunction ResourceType = "function"
+	ResourceAlias    ResourceType = "alias"
+	// ResourceVersion is a published version ("function:7"): invocable by
+	// its qualified ARN whether or not an alias points at it.
+	ResourceVersion           ResourceType = "version"
 	ResourceLayer             ResourceType = "layer"
 	ResourceCodeSigningConfig ResourceType = "code-signing-config"
 	ResourceRepository        ResourceType = "repository"

@@ -94,13 +94,16 @@ func world() lambdaemu.World {
 	}
 }
 
-func newBed(t *testing.T) *bed {
+func newBed(t *testing.T) *bed { t.Helper(); return newBedWith(t, world()) }
+
+// newBedWith starts the emulator on a world of the test's own.
+func newBedWith(t *testing.T, w lambdaemu.World) *bed {
 	t.Helper()
 	srv := emulator.New(account, region)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	srv.Env.BaseURL = ts.URL
-	if err := srv.LoadWorld(&emulator.World{Lambda: world()}); err != nil {
+	if err := srv.LoadWorld(&emulator.World{Lambda: w}); err != nil {
 		t.Fatalf("load world: %v", err)
 	}
 	// The guard's limiter waits on the emulator's clock, so a wait for a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"strconv"
 	"time"
 
 	"github.com/selfguard/selfguard/shared/rules"
@@ -12,11 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/act"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -38,6 +42,14 @@ type Guard struct {
 	// SettleTimeout bounds the wait for an update in progress before the
 	// guard reads again after a conflict; 30 s if zero.
 	SettleTimeout time.Duration
+	// History is the ledger's audit trail: what the guard contained, so
+	// that a lifted containment is judged. Nil: lifts are not judged.
+	History History
+}
+
+// History reads the ledger's audit entries of one resource.
+type History interface {
+	History(ctx context.Context, rt finding.ResourceType, resource string) ([]ledger.Entry, error)
 }
 
 var _ pipeline.Evaluator = (*Guard)(nil)
@@ -55,25 +67,102 @@ func Permissions() []string { return rules.Permissions(rules.CodeSigning, rules.
 
 // scopeOf says what a subject needs read. A code signing config subject
 // (UpdateCodeSigningConfig) reads each of its functions with the config's
-// policy, even the configured config's, which code events leave unread.
+// policy, even the configured config's, which code events leave unread. A
+// function subject qualified by a version number (a publish event) reads
+// that version too.
 func scopeOf(s pipeline.Subject) observe.Scope {
 	switch {
 	case s.Type == finding.ResourceAlias && s.Qualifier != "":
 		return observe.ScopeAlias(s.Qualifier)
 	case s.Type == finding.ResourceCodeSigningConfig:
 		return observe.ScopeCodeSigningConfig
+	case s.Type == finding.ResourceFunction && isVersionNumber(s.Qualifier):
+		return observe.ScopePublished(s.Qualifier)
 	}
 	return observe.ScopeCode
 }
 
+func isVersionNumber(q string) bool {
+	n, err := strconv.Atoi(q)
+	return err == nil && n > 0
+}
+
 // Evaluate implements pipeline.Evaluator. A code signing config subject is
-// judged through every function that uses it.
+// judged through every function that uses it. With the event that named
+// the subject, the edge rules judge what it says was done as well.
 func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
 	if s.Type == finding.ResourceCodeSigningConfig {
-		return g.evaluateCSC(ctx, s.Name)
+		return g.evaluateCSC(ctx, s.Name, s.Event)
 	}
-	d, _, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
-	return d, err
+	if s.Event == nil {
+		d, _, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
+		return d, err
+	}
+	rec := *s.Event
+	reads := decide.EdgeReadsOf(rec, g.Settings)
+	var contained *decide.Containment
+	if reads.Containment {
+		c, err := g.containment(ctx, snapshot.FunctionName(s.Name))
+		if err != nil || c == nil {
+			// Concurrency selfguard did not set is not its business.
+			return finding.Decision{}, err
+		}
+		contained = c
+	}
+	d, snap, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
+	if err != nil || !snap.LatestRead {
+		return d, err
+	}
+	if snap, err = g.readEdge(ctx, snap, reads); err != nil {
+		if errors.Is(err, snapshot.ErrNotFound) {
+			return finding.Decision{}, nil
+		}
+		return d, fmt.Errorf("observe %s for %s: %w", snap.Name, rec.EventName, err)
+	}
+	return decide.WithEdge(rec, snap, d, g.Settings, contained), nil
+}
+
+// readEdge reads what the edge rules need beyond the level scope, into a
+// copy: the level decision stays the level scope's.
+func (g *Guard) readEdge(ctx context.Context, s snapshot.Snapshot, reads decide.EdgeReads) (snapshot.Snapshot, error) {
+	if !reads.Versions && reads.CSC == "" {
+		return s, nil
+	}
+	s.Versions = maps.Clone(s.Versions)
+	s.ConfigsRead = maps.Clone(s.ConfigsRead)
+	if reads.Versions && !s.VersionsListed {
+		if err := g.Reader.ReadVersions(ctx, &s); err != nil {
+			return s, err
+		}
+	}
+	if err := g.Reader.ReadCSC(ctx, &s, reads.CSC); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// containment is what the ledger says the guard last contained fn for,
+// nil if never (within the audit trail's retention).
+func (g *Guard) containment(ctx context.Context, fn string) (*decide.Containment, error) {
+	if g.History == nil {
+		return nil, nil
+	}
+	entries, err := g.History.History(ctx, finding.ResourceFunction, fn)
+	if err != nil {
+		return nil, fmt.Errorf("read what was contained of %s: %w", fn, err)
+	}
+	var last *decide.Containment
+	for _, e := range entries {
+		for _, a := range e.Actions {
+			if a.Status != string(pipeline.OutcomeDone) || a.Taken == nil || a.Taken.Kind != rules.ActionContain {
+				continue
+			}
+			if last == nil || e.Time.After(last.Time) {
+				last = &decide.Containment{Time: e.Time, EventID: e.EventID, Rules: a.Taken.For}
+			}
+		}
+	}
+	return last, nil
 }
 
 // EvaluateFunction reads one function in a scope and decides. A function
@@ -113,11 +202,20 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 			return finding.Decision{}, snap, fmt.Errorf("observe versions of %s: %w", name, err)
 		}
 	}
+	if decide.NeedsAliases(snap, g.Settings) {
+		if err := g.Reader.ReadAliases(ctx, &snap); err != nil {
+			if errors.Is(err, snapshot.ErrNotFound) {
+				return finding.Decision{}, snap, nil
+			}
+			return finding.Decision{}, snap, fmt.Errorf("observe aliases of %s: %w", name, err)
+		}
+	}
 	return decide.Decide(snap, g.Settings), snap, nil
 }
 
-func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, error) {
+func (g *Guard) evaluateCSC(ctx context.Context, arn string, event *cloudtrail.Record) (finding.Decision, error) {
 	var all finding.Decision
+	var fns []snapshot.Snapshot
 	p := lambda.NewListFunctionsByCodeSigningConfigPaginator(g.API, &lambda.ListFunctionsByCodeSigningConfigInput{
 		CodeSigningConfigArn: aws.String(arn),
 	})
@@ -127,15 +225,41 @@ func (g *Guard) evaluateCSC(ctx context.Context, arn string) (finding.Decision, 
 			return all, fmt.Errorf("list functions of code signing config %s: %w", arn, err)
 		}
 		for _, fa := range page.FunctionArns {
-			d, _, err := g.EvaluateFunction(ctx, fa, observe.ScopeCodeSigningConfig)
+			d, snap, err := g.EvaluateFunction(ctx, fa, observe.ScopeCodeSigningConfig)
 			if err != nil {
 				return all, err
 			}
 			all.Findings = append(all.Findings, d.Findings...)
 			all.Actions = append(all.Actions, d.Actions...)
+			if snap.LatestRead {
+				fns = append(fns, snap)
+			}
 		}
 	}
-	return all, nil
+	if event == nil || len(decide.WeakenedBy(*event, g.Settings)) == 0 {
+		return all, nil
+	}
+	return g.cscEdge(ctx, arn, *event, fns, all)
+}
+
+// cscEdge judges an UpdateCodeSigningConfig event that weakened the config:
+// it reads the config as it is now and the versions of its functions.
+func (g *Guard) cscEdge(ctx context.Context, arn string, rec cloudtrail.Record, fns []snapshot.Snapshot, level finding.Decision) (finding.Decision, error) {
+	probe := snapshot.Snapshot{}
+	if err := g.Reader.ReadCSC(ctx, &probe, arn); err != nil {
+		return level, err
+	}
+	var now *snapshot.CodeSigningConfig
+	if c, ok := probe.ConfigsRead[arn]; ok {
+		now = &c
+	}
+	for i := range fns {
+		var err error
+		if fns[i], err = g.readEdge(ctx, fns[i], decide.EdgeReads{Versions: true}); err != nil && !errors.Is(err, snapshot.ErrNotFound) {
+			return level, fmt.Errorf("observe versions of %s: %w", fns[i].Name, err)
+		}
+	}
+	return decide.WithCSCEdge(rec, now, fns, level, g.Settings), nil
 }
 
 // Act implements pipeline.Evaluator. The action is carried out with the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
@@ -20,10 +21,12 @@ type request struct {
 }
 
 // response holds what the guard may need from a response: the function a
-// CreateFunction or PublishVersion answered with.
+// CreateFunction or PublishVersion answered with, and the version it
+// published (with publish=true the response is the new version's).
 type response struct {
 	FunctionName string `json:"functionName"`
 	FunctionArn  string `json:"functionArn"`
+	Version      string `json:"version"`
 }
 
 // Subjects implements pipeline.Evaluator. Records of other sources or of
@@ -39,6 +42,10 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.S
 	case cloudtrail.CreateFunction, cloudtrail.UpdateFunctionCode, cloudtrail.UpdateFunctionConfiguration,
 		cloudtrail.PublishVersion, cloudtrail.PutFunctionCodeSigningConfig, cloudtrail.DeleteFunctionCodeSigningConfig,
 		cloudtrail.CreateAlias, cloudtrail.UpdateAlias, cloudtrail.UpdateCodeSigningConfig:
+	case cloudtrail.PutFunctionConcurrency, cloudtrail.DeleteFunctionConcurrency:
+		if !decide.Lifts(rec) {
+			return nil, nil // reserved concurrency 0 stops invocations: never a risk
+		}
 	default:
 		// PublishLayerVersion among them: a layer is judged once a function uses it.
 		return nil, nil
@@ -53,12 +60,12 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.S
 		}
 		return []pipeline.Subject{{Type: finding.ResourceCodeSigningConfig, Name: req.CodeSigningConfigArn}}, nil
 	}
+	var resp response
+	if err := rec.Response(&resp); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	ref := req.FunctionName
 	if ref == "" {
-		var resp response
-		if err := rec.Response(&resp); err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
 		ref = resp.FunctionName
 	}
 	if ref == "" {
@@ -74,5 +81,21 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.S
 		}
 		return []pipeline.Subject{{Type: finding.ResourceAlias, Name: name, Qualifier: req.Name}}, nil
 	}
+	if published(op, resp.Version) {
+		// The version the call published: judged like $LATEST, since it
+		// is invocable by its qualified ARN as soon as it exists.
+		qualifier = resp.Version
+	}
 	return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: qualifier}}, nil
+}
+
+// published reports whether a record of op answered with a version it
+// published: PublishVersion, or CreateFunction and UpdateFunctionCode with
+// publish=true.
+func published(op cloudtrail.Operation, version string) bool {
+	switch op {
+	case cloudtrail.PublishVersion, cloudtrail.CreateFunction, cloudtrail.UpdateFunctionCode:
+		return isVersionNumber(version)
+	}
+	return false
 }

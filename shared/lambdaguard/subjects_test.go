@@ -35,8 +35,10 @@ func TestSubjectsOfRealRecords(t *testing.T) {
 		file string
 		want []pipeline.Subject
 	}{
+		// Publish=true: the response is the new version 1's configuration,
+		// and that version is judged too.
 		{"lambda-UpdateFunctionCode20150331v2.stratus-red-team.record.json",
-			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-olc-func-vayhjqkdav"}}},
+			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-olc-func-vayhjqkdav", Qualifier: "1"}}},
 		{"lambda-UpdateFunctionConfiguration20150331v2.stratus-red-team.record.json",
 			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-lambda-layer-simpleLambda"}}},
 		{"lambda-AddPermission20150331v2.stratus-red-team.record.json", nil},
@@ -84,7 +86,13 @@ func TestSubjectsOfWrittenRecords(t *testing.T) {
 		{"CSC weakened", rec("UpdateCodeSigningConfig", `{"codeSigningConfigArn":"arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1","codeSigningPolicies":{"untrustedArtifactOnDeployment":"Warn"}}`),
 			[]pipeline.Subject{{Type: finding.ResourceCodeSigningConfig, Name: "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"}}},
 		{"layer published: nothing to judge yet", rec("PublishLayerVersion20181031", `{"layerName":"shared"}`), nil},
-		{"concurrency is not this guard's business", rec("PutFunctionConcurrency20171031", `{"functionName":"pay"}`), nil},
+		{"containment (concurrency 0) is never a risk", rec("PutFunctionConcurrency20171031", `{"functionName":"pay","reservedConcurrentExecutions":0}`), nil},
+		{"concurrency above 0 may lift a containment", rec("PutFunctionConcurrency20171031", `{"functionName":"pay","reservedConcurrentExecutions":5}`), fn("pay", "")},
+		{"concurrency removed may lift a containment", rec("DeleteFunctionConcurrency20171031", `{"functionName":"pay"}`), fn("pay", "")},
+		{"a published version is named by the response", cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: "PublishVersion20150331",
+			RequestParameters: []byte(`{"functionName":"pay"}`), ResponseElements: []byte(`{"functionName":"pay","version":"7"}`)}, fn("pay", "7")},
+		{"an update without publish answers for $LATEST", cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: "UpdateFunctionCode20150331v2",
+			RequestParameters: []byte(`{"functionName":"pay"}`), ResponseElements: []byte(`{"functionName":"pay","version":"$LATEST"}`)}, fn("pay", "")},
 		{"other sources are ignored", cloudtrail.Record{EventSource: cloudtrail.SourceCodeCommit, EventName: "UpdateFunctionCode"}, nil},
 	}
 	g := &Guard{}

@@ -15,6 +15,10 @@ type Subject struct {
 	Name string `json:"name"`
 	// Qualifier is an alias or version, where the event names one.
 	Qualifier string `json:"qualifier,omitempty"`
+	// Event is the record that named the subject, set by the pipeline for
+	// the edge rules (what the event says was done); nil where there is
+	// no event (the sweep).
+	Event *cloudtrail.Record `json:"-"`
 }
 
 // Evaluator is one guard's own logic.

@@ -333,6 +333,7 @@ func Evaluate(ctx context.Context, ev Evaluator, rec cloudtrail.Record) ([]Subje
 	}
 	out := make([]SubjectDecision, 0, len(subjects))
 	for _, s := range subjects {
+		s.Event = &rec
 		d, err := safeEvaluate(ctx, ev, s)
 		if err != nil {
 			return out, fmt.Errorf("evaluate %s %s: %w", s.Type, s.Name, err)

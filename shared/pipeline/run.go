@@ -24,6 +24,7 @@ func (h *Handler) run(ctx, work context.Context, j job) error {
 	var firstErr error
 	var owed []alert.Alert
 	for _, s := range j.subjects {
+		s.Event = &j.rec // for the edge rules: what the event says was done
 		unsent, err := h.judge(ctx, work, j, s)
 		owed = append(owed, unsent...)
 		if firstErr == nil {

@@ -155,10 +155,11 @@ func remediation(actions []finding.Action) string {
 }
 
 // resourceType maps selfguard's resource types to ASFF's: functions and
-// their aliases are AwsLambdaFunction; ASFF has no type for the others.
+// their aliases and versions are AwsLambdaFunction; ASFF has no type for
+// the others.
 func resourceType(t finding.ResourceType) string {
 	switch t {
-	case finding.ResourceFunction, finding.ResourceAlias:
+	case finding.ResourceFunction, finding.ResourceAlias, finding.ResourceVersion:
 		return "AwsLambdaFunction"
 	}
 	return "Other"
@@ -169,7 +170,7 @@ func resourceID(it Item, part string) string {
 		return it.Finding.ARN
 	}
 	switch it.Finding.ResourceType {
-	case finding.ResourceFunction, finding.ResourceAlias:
+	case finding.ResourceFunction, finding.ResourceAlias, finding.ResourceVersion:
 		return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", part, it.Region, it.Account, it.Finding.Resource)
 	case finding.ResourceRepository:
 		return fmt.Sprintf("arn:%s:codecommit:%s:%s:%s", part, it.Region, it.Account, it.Finding.Resource)

@@ -2,6 +2,10 @@ package rules
 
 import "github.com/selfguard/selfguard/shared/finding"
 
+// readEdgeCSC reads the code signing configs an event names and the
+// published versions of the functions it concerns.
+var readEdgeCSC = append(append([]string(nil), readCSC...), "lambda:ListVersionsByFunction")
+
 // Code signing: only code signed by a trusted profile runs.
 var codeSigningRules = []Rule{
 	{ID: UnsignedCode, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh,
@@ -35,4 +39,17 @@ var codeSigningRules = []Rule{
 	{ID: ImageUnverifiable, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityLow,
 		Title:   "container image function: its code cannot be signed or verified",
 		Enforce: "nothing (container images cannot be signed)", Check: readFunction, Undo: "—"},
+	// Edge rules: what the event says was done, alerted even when the
+	// state is good again by the time the event arrives.
+	{ID: CSCDetached, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh, Edge: true,
+		Title:   "the code signing config was detached (from the event: even if attached again since), with the untrusted versions published meanwhile",
+		Enforce: "nothing beyond alerting: the state is judged by the other rules", Check: readEdgeCSC, Undo: "—"},
+	{ID: CSCWeakened, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh, Edge: true,
+		Title:   "a code signing config that only warns or allows an untrusted publisher was attached or configured (from the event: even if undone since)",
+		Enforce: "nothing beyond alerting: the state is judged by the other rules", Check: readEdgeCSC, Undo: "—"},
+	{ID: ContainmentLifted, Guardrail: CodeSigning, Resource: finding.ResourceFunction, Severity: finding.SeverityHigh, Edge: true,
+		Title:   "someone lifted a containment selfguard put in place while its finding still holds",
+		Enforce: "contains the function again (or restores trusted code where it can), naming who lifted it",
+		Actions: []finding.ActionKind{ActionContain, ActionRestoreCode, ActionRestoreLayers}, Check: readTarget,
+		Undo: undoContain},
 }

@@ -15,6 +15,10 @@ const (
 	ImageUnverifiable     finding.RuleID = "lambda.image-unverifiable"
 	AliasLatest           finding.RuleID = "lambda.alias-latest"
 	AliasUntrustedVersion finding.RuleID = "lambda.alias-untrusted-version"
+	UntrustedVersion      finding.RuleID = "lambda.untrusted-version"
+	CSCDetached           finding.RuleID = "lambda.csc-detached"
+	CSCWeakened           finding.RuleID = "lambda.csc-weakened"
+	ContainmentLifted     finding.RuleID = "lambda.containment-lifted"
 	NoAutomatedReview     finding.RuleID = "repo.no-automated-review"
 	NoApprovalRule        finding.RuleID = "repo.no-approval-rule"
 	WeakApprovalRule      finding.RuleID = "repo.weak-approval-rule"
@@ -27,6 +31,7 @@ const (
 	ActionRestoreLayers     finding.ActionKind = "lambda.restore-layers"
 	ActionContain           finding.ActionKind = "lambda.contain"
 	ActionAttachCSC         finding.ActionKind = "lambda.attach-csc"
+	ActionDeleteVersion     finding.ActionKind = "lambda.delete-version"
 	ActionAssociateTemplate finding.ActionKind = "repo.associate-approval-template"
 	ActionRestoreTemplate   finding.ActionKind = "repo.restore-approval-template"
 	ActionEnableReview      finding.ActionKind = "repo.enable-automated-review"
@@ -39,7 +44,10 @@ var (
 	readTarget   = []string{"lambda:GetFunction", "lambda:ListVersionsByFunction"}
 	readCSC      = []string{"lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetCodeSigningConfig",
 		"lambda:ListFunctionsByCodeSigningConfig"}
-	readAlias    = []string{"lambda:GetAlias", "lambda:ListAliases", "lambda:GetFunction", "lambda:ListVersionsByFunction"}
+	readAlias = []string{"lambda:GetAlias", "lambda:ListAliases", "lambda:GetFunction", "lambda:ListVersionsByFunction"}
+	// readVersions finds every published version and whether an alias
+	// routes to it.
+	readVersions = []string{"lambda:GetFunction", "lambda:ListVersionsByFunction", "lambda:ListAliases"}
 	readApproval = []string{"codecommit:GetRepository", "codecommit:ListRepositories",
 		"codecommit:ListAssociatedApprovalRuleTemplatesForRepository", "codecommit:GetApprovalRuleTemplate",
 		"codecommit:ListRepositoriesForApprovalRuleTemplate"}
@@ -63,6 +71,10 @@ var actions = []Action{
 	{Kind: ActionContain, Done: "contained", Permissions: []string{"lambda:PutFunctionConcurrency"}},
 	{Kind: ActionAttachCSC, Done: "code signing attached",
 		Permissions: []string{"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"}},
+	// Deleting a version is DeleteFunction with a Qualifier; template.yaml
+	// grants it only with DeleteUntrustedVersions, on qualified ARNs only.
+	// The version is read first, for the alert's record of what was deleted.
+	{Kind: ActionDeleteVersion, Done: "version deleted", Permissions: []string{"lambda:GetFunction", "lambda:DeleteFunction"}},
 	{Kind: ActionAssociateTemplate, Done: "approval rule attached",
 		Permissions: []string{"codecommit:CreateApprovalRuleTemplate", "codecommit:AssociateApprovalRuleTemplateWithRepository"}},
 	{Kind: ActionRestoreTemplate, Done: "approval rule restored",

@@ -14,4 +14,9 @@ var releaseRules = []Rule{
 		Enforce: "moves the alias to the newest trusted version, weights removed",
 		Actions: []finding.ActionKind{ActionMoveAlias}, Check: readAlias,
 		Undo: "`aws lambda update-alias` with the previous version and routing, as the alert gives it"},
+	{ID: UntrustedVersion, Guardrail: Releases, Resource: finding.ResourceVersion, Severity: finding.SeverityHigh,
+		Title:   "a published version no alias routes to runs code (or layers) no trusted profile signed: it is invocable by its qualified ARN",
+		Enforce: "alerts; with DeleteUntrustedVersions=true, deletes the version, which cannot be undone (the alert keeps its code SHA256 and configuration)",
+		Actions: []finding.ActionKind{ActionDeleteVersion}, Check: readVersions,
+		Undo: "none: a deleted version cannot be restored; publish the package again (a new version number) from the SHA256 and configuration the alert keeps"},
 }

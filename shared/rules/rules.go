@@ -40,6 +40,12 @@ type Rule struct {
 	Check []string
 	// Undo says how a person reverses what enforce mode did.
 	Undo string
+	// Edge says the rule is judged from what a CloudTrail event says was
+	// done (with the state read since), not from the state alone: it
+	// alerts on a protection removed even when the state is good again by
+	// the time the event is delivered. The sweep, which has no event,
+	// never raises it.
+	Edge bool
 }
 
 // Action is one remediation kind, declared once with the IAM actions its

@@ -27,6 +27,10 @@ const (
 	EnvProtectedBranches    = "SELFGUARD_PROTECTED_BRANCHES"
 	EnvLambdaRate           = "SELFGUARD_LAMBDA_RATE"
 	EnvConcurrency          = "SELFGUARD_CONCURRENCY"
+	// EnvDeleteUntrustedVersions opts in to deleting untrusted published
+	// versions no alias routes to ("true"); anything else but "false" or
+	// unset is an error, so that a typo never turns deletion on.
+	EnvDeleteUntrustedVersions = "SELFGUARD_DELETE_UNTRUSTED_VERSIONS"
 )
 
 // Settings is one guard's configuration.
@@ -62,6 +66,11 @@ type Settings struct {
 	// Concurrency is the function's reserved concurrency: how many
 	// instances share LambdaRate.
 	Concurrency int
+	// DeleteUntrustedVersions lets enforce mode delete a published version
+	// whose code is not trusted and that no alias routes to: the only way
+	// to make it uninvocable, and one that cannot be undone, hence off
+	// unless chosen.
+	DeleteUntrustedVersions bool
 }
 
 // Defaults used where a variable is unset.
@@ -120,6 +129,13 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 			return Settings{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000", EnvConcurrency, v)
 		}
 		s.Concurrency = n
+	}
+	switch v := strings.TrimSpace(getenv(EnvDeleteUntrustedVersions)); v {
+	case "", "false":
+	case "true":
+		s.DeleteUntrustedVersions = true
+	default:
+		return Settings{}, fmt.Errorf("%s: %q is neither true nor false", EnvDeleteUntrustedVersions, v)
 	}
 	for _, p := range append(append([]string{}, s.ExemptFunctions...), s.ExemptRepositories...) {
 		if _, err := path.Match(p, ""); err != nil {

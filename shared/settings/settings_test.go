@@ -19,6 +19,15 @@ func TestFromEnvDefaultsToMonitor(t *testing.T) {
 	}
 }
 
+func TestDeletingVersionsIsOffUnlessChosen(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "false": false, "true": true} {
+		s, err := FromEnv(env(map[string]string{EnvDeleteUntrustedVersions: v}))
+		if err != nil || s.DeleteUntrustedVersions != want {
+			t.Errorf("%s=%q: deletion %v, %v; want %v", EnvDeleteUntrustedVersions, v, s.DeleteUntrustedVersions, err, want)
+		}
+	}
+}
+
 func TestFromEnvRejectsBadSettings(t *testing.T) {
 	tests := map[string]map[string]string{
 		"unknown mode":            {EnvMode: "strict"},
@@ -27,6 +36,7 @@ func TestFromEnvRejectsBadSettings(t *testing.T) {
 		"broken exemption":        {EnvExemptFunctions: "sandbox-["},
 		"profile that is no ARN":  {EnvTrustedProfiles: "my-profile"},
 		"guard role that is user": {EnvGuardRoleARNs: "arn:aws:iam::1:user/guard"},
+		"deletion misspelt":       {EnvDeleteUntrustedVersions: "yes"},
 	}
 	for name, m := range tests {
 		t.Run(name, func(t *testing.T) {

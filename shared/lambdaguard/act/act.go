@@ -46,6 +46,7 @@ type API interface {
 	UpdateAlias(ctx context.Context, in *lambda.UpdateAliasInput, optFns ...func(*lambda.Options)) (*lambda.UpdateAliasOutput, error)
 	PutFunctionConcurrency(ctx context.Context, in *lambda.PutFunctionConcurrencyInput, optFns ...func(*lambda.Options)) (*lambda.PutFunctionConcurrencyOutput, error)
 	PutFunctionCodeSigningConfig(ctx context.Context, in *lambda.PutFunctionCodeSigningConfigInput, optFns ...func(*lambda.Options)) (*lambda.PutFunctionCodeSigningConfigOutput, error)
+	DeleteFunction(ctx context.Context, in *lambda.DeleteFunctionInput, optFns ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error)
 }
 
 // Permissions are the IAM actions each action kind needs. A restore may end
@@ -56,6 +57,7 @@ var Permissions = map[finding.ActionKind][]string{
 	rules.ActionRestoreLayers: {"lambda:GetFunction", "lambda:GetLayerVersion", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
 	rules.ActionContain:       {"lambda:PutFunctionConcurrency"},
 	rules.ActionAttachCSC:     {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
+	rules.ActionDeleteVersion: {"lambda:GetFunction", "lambda:DeleteFunction"},
 }
 
 // fetchTimeout bounds the download of a package from its presigned URL.
@@ -111,6 +113,8 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 		o = r.plannedContain(ctx, a)
 	case rules.ActionAttachCSC:
 		o = r.attachCSC(ctx, a)
+	case rules.ActionDeleteVersion:
+		o = r.deleteVersion(ctx, a)
 	default:
 		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
 	}
@@ -193,7 +197,11 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline
 	}
 	c := observe.CodeOf(*cfg)
 	if c.CodeSha256 != wantSha {
-		return r.contain(ctx, a, fn, "after the restore $LATEST holds sha256 "+c.CodeSha256+", not "+wantSha)
+		// Someone deployed after the restore and before this read (CI's
+		// signed release, or the attacker again): what is there now is
+		// judged afresh, never contained on sight.
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
+			Err: fmt.Errorf("after the restore of version %s $LATEST of %s holds sha256 %s, not %s: %w", version, fn, c.CodeSha256, wantSha, ErrConflict)}
 	}
 	if v := decide.CodeVerdict(c, r.Settings); !v.Trusted {
 		return r.contain(ctx, a, fn, "the restored code of version "+version+" is not trusted in $LATEST ("+v.Why+
@@ -257,8 +265,15 @@ func (r *Remediator) plannedContain(ctx context.Context, a finding.Action) pipel
 }
 
 // contain sets reserved concurrency 0. from is the action being carried
-// out; why, when set, says why a restore fell back to containment.
+// out; why, when set, says why a restore fell back to containment. A
+// fallback never contains a function whose $LATEST is trusted now (a
+// trusted deploy landed meanwhile): that is a conflict, decided again.
 func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why string) pipeline.Outcome {
+	if why != "" {
+		if o, trusted := r.trustedNow(ctx, from, fn); trusted {
+			return o
+		}
+	}
 	prev := from.Params[decide.ParamReserved]
 	ca := decide.ContainAction(fn, prev, from.For, orDefault(why, "as planned"))
 	if prev == "0" {
@@ -281,6 +296,22 @@ func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why s
 		msg = why + "; " + msg
 	}
 	return pipeline.Outcome{Action: from, Status: pipeline.OutcomeDone, Taken: &ca, Message: msg}
+}
+
+// trustedNow reads $LATEST before a fallback containment; if its code and
+// layers are trusted, it answers a conflict so that the guard decides again
+// on what is there now (the level rules never contain trusted code).
+func (r *Remediator) trustedNow(ctx context.Context, from finding.Action, fn string) (pipeline.Outcome, bool) {
+	cur, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
+	if err != nil || cur.Configuration == nil {
+		return pipeline.Outcome{}, false // contain: when in doubt, stop it
+	}
+	c := observe.CodeOf(*cur.Configuration)
+	if !decide.VersionVerdict(c, r.Settings).Trusted {
+		return pipeline.Outcome{}, false
+	}
+	return pipeline.Outcome{Action: from, Status: pipeline.OutcomeFailed,
+		Err: fmt.Errorf("$LATEST of %s now holds trusted code (sha256 %s): %w", fn, c.CodeSha256, ErrConflict)}, true
 }
 
 func (r *Remediator) attachCSC(ctx context.Context, a finding.Action) pipeline.Outcome {

@@ -48,6 +48,25 @@ type fakeLambda struct {
 	// made, as Lambda's asynchronous updates are; 0 finishes it at once.
 	inProgressFor time.Duration
 	updatedAt     time.Time
+	// raced is a trusted package someone deploys right after the guard's
+	// update, before its verification read.
+	raced []byte
+	// deleteErr answers DeleteFunction; deleted lists the versions deleted.
+	deleteErr error
+	deleted   []string
+}
+
+func (f *fakeLambda) DeleteFunction(_ context.Context, in *lambda.DeleteFunctionInput, _ ...func(*lambda.Options)) (*lambda.DeleteFunctionOutput, error) {
+	f.record("DeleteFunction:" + aws.ToString(in.Qualifier))
+	if f.deleteErr != nil {
+		return nil, f.deleteErr
+	}
+	if _, ok := f.versions[aws.ToString(in.Qualifier)]; !ok {
+		return nil, f.notFound()
+	}
+	delete(f.versions, aws.ToString(in.Qualifier))
+	f.deleted = append(f.deleted, aws.ToString(in.Qualifier))
+	return &lambda.DeleteFunctionOutput{}, nil
 }
 
 // status is $LATEST's LastUpdateStatus now; the caller holds f.mu.
@@ -119,6 +138,11 @@ func (f *fakeLambda) UpdateFunctionCode(_ context.Context, in *lambda.UpdateFunc
 	f.latest.CodeSha256 = aws.String(base64.StdEncoding.EncodeToString(sum[:]))
 	f.latest.SigningProfileVersionArn = optional(f.signOnDeploy)
 	f.latest.RevisionId = aws.String(aws.ToString(f.latest.RevisionId) + "+")
+	if f.raced != nil {
+		f.latest.CodeSha256 = aws.String(shaOf(f.raced))
+		f.latest.SigningProfileVersionArn = aws.String(profile + "/v1")
+		f.latest.RevisionId = aws.String("ci")
+	}
 	f.mu.Lock()
 	f.updatedAt = time.Now()
 	st := f.status()
@@ -260,6 +284,15 @@ func TestRestoreCode(t *testing.T) {
 		{name: "a deleted function needs nothing",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { f.gone = true },
 			status:  pipeline.OutcomeNotNeeded},
+		{name: "a trusted deploy between the restore and its verification is judged again, never contained",
+			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { f.raced = []byte("CI's signed release 4") },
+			status:  pipeline.OutcomeFailed, conflict: true},
+		{name: "a failed restore over code that is trusted by now is judged again, never contained",
+			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) {
+				f.updateErr = &types.CodeVerificationFailedException{Message: aws.String("signature expired")}
+				f.latest.SigningProfileVersionArn = aws.String(profile + "/v1")
+			},
+			status: pipeline.OutcomeFailed, conflict: true},
 		{name: "a deleted target version ends in containment",
 			arrange: func(f *fakeLambda, _ *finding.Action, _ *Remediator) { delete(f.versions, "3") },
 			status:  pipeline.OutcomeDone, taken: rules.ActionContain, contained: true, message: "gone"},
@@ -287,7 +320,7 @@ func TestRestoreCode(t *testing.T) {
 			if errors.Is(o.Err, ErrConflict) != tc.conflict {
 				t.Errorf("conflict = %v, want %v (err %v)", !tc.conflict, tc.conflict, o.Err)
 			}
-			if tc.conflict && aws.ToString(f.latest.CodeSha256) != "BAD" {
+			if tc.conflict && f.raced == nil && aws.ToString(f.latest.CodeSha256) != "BAD" {
 				t.Errorf("conflicting deploy was overwritten")
 			}
 			if tc.message != "" && !strings.Contains(o.Message, tc.message) {
@@ -415,7 +448,7 @@ func TestPlannedContainRechecksRevision(t *testing.T) {
 
 func TestPermissionsCoverEveryKind(t *testing.T) {
 	for _, k := range []finding.ActionKind{rules.ActionMoveAlias, rules.ActionRestoreCode,
-		rules.ActionRestoreLayers, rules.ActionContain, rules.ActionAttachCSC} {
+		rules.ActionRestoreLayers, rules.ActionContain, rules.ActionAttachCSC, rules.ActionDeleteVersion} {
 		if len(Permissions[k]) == 0 {
 			t.Errorf("no permissions declared for %s", k)
 		}

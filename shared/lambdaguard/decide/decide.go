@@ -19,6 +19,7 @@ import (
 //   - rules.ActionRestoreLayers: function, version, revisionId, previousLayers, reservedConcurrency
 //   - rules.ActionContain: function, revisionId, reservedConcurrency (previous, "" for none)
 //   - rules.ActionAttachCSC: function, codeSigningConfigArn, previousCodeSigningConfigArn
+//   - rules.ActionDeleteVersion: function, version, codeSha256
 const (
 	ParamFunction        = "function"
 	ParamAlias           = "alias"
@@ -249,6 +250,11 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 			}
 		}
 	}
+
+	// Published versions no alias routes to.
+	fs, as, _ := judgeVersions(s, cfg)
+	d.Findings = append(d.Findings, fs...)
+	d.Actions = append(d.Actions, as...)
 	return d, needsTarget
 }
 

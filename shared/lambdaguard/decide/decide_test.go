@@ -102,7 +102,7 @@ func TestDecide(t *testing.T) {
 			s.Versions["4"] = by("4", "EVIL", otherV1)
 			s.Versions["5"] = unsigned("5", "u5")
 			return s
-		}, want: want{rules: []finding.RuleID{rules.UntrustedSigner}, actions: []finding.ActionKind{rules.ActionRestoreCode},
+		}, want: want{rules: []finding.RuleID{rules.UntrustedSigner, rules.UntrustedVersion}, actions: []finding.ActionKind{rules.ActionRestoreCode},
 			params: map[string]string{ParamVersion: "3"}, summary: "signed by untrusted profile " + otherV1}},
 		{name: "code signed by a retired profile version is untrusted", snap: func() snapshot.Snapshot {
 			s := base()
@@ -123,7 +123,7 @@ func TestDecide(t *testing.T) {
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			s.Versions = map[string]snapshot.Code{"1": unsigned("1", "u1")}
 			return s
-		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionContain},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode, rules.UntrustedVersion}, actions: []finding.ActionKind{rules.ActionContain},
 			params: map[string]string{ParamReserved: "25"}}},
 		{name: "no CSC: flagged and our CSC attached before the restore", snap: func() snapshot.Snapshot {
 			s := base()
@@ -174,7 +174,7 @@ func TestDecide(t *testing.T) {
 			s.Versions["3"] = withLayers(signed("3", "s3"), snapshot.Layer{ARN: layerOK})
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			return s
-		}, want: want{rules: []finding.RuleID{rules.UnsignedCode}, actions: []finding.ActionKind{rules.ActionRestoreCode}, params: map[string]string{ParamVersion: "2"}}},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode, rules.UntrustedVersion}, actions: []finding.ActionKind{rules.ActionRestoreCode}, params: map[string]string{ParamVersion: "2"}}},
 		{name: "a layer from another account is flagged even when signed", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Latest = withLayers(s.Latest, snapshot.Layer{ARN: layerFar, SigningProfileVersionARN: trustedV1})

@@ -27,6 +27,9 @@ type Scope struct {
 	AllAliases bool
 	// Versions lists every published version.
 	Versions bool
+	// Published reads these published versions with GetFunction: the
+	// version a publish event names (GetFunction has its own quota).
+	Published []string
 }
 
 // The scopes of the event types; see the package doc for what each costs.
@@ -44,6 +47,14 @@ var (
 
 // ScopeAlias serves an event that created or moved one alias.
 func ScopeAlias(name string) Scope { return Scope{Aliases: []string{name}} }
+
+// ScopePublished serves an event that published a version: ScopeCode and
+// that version.
+func ScopePublished(version string) Scope {
+	s := ScopeCode
+	s.Published = []string{version}
+	return s
+}
 
 // API is the part of the Lambda client the Reader uses.
 type API interface {
@@ -113,14 +124,63 @@ func (r *Reader) Read(ctx context.Context, name string, scope Scope) (snapshot.S
 			}
 		}
 	}
+	for _, v := range scope.Published {
+		if err := r.readVersion(ctx, &s, v); err != nil {
+			return s, err
+		}
+	}
+	if err := r.readRoutes(ctx, &s); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// readRoutes reads the versions the snapshot's aliases route to.
+func (r *Reader) readRoutes(ctx context.Context, s *snapshot.Snapshot) error {
 	for _, a := range s.Aliases {
 		for _, rt := range a.Routes() {
-			if err := r.readVersion(ctx, &s, rt.Version); err != nil {
-				return s, err
+			if err := r.readVersion(ctx, s, rt.Version); err != nil {
+				return err
 			}
 		}
 	}
-	return s, nil
+	return nil
+}
+
+// ReadAliases lists every alias of the function into s, and reads the
+// versions they route to: whether a version is routed decides whether it
+// may be deleted.
+func (r *Reader) ReadAliases(ctx context.Context, s *snapshot.Snapshot) error {
+	if s.AliasesRead {
+		return nil
+	}
+	s.Aliases = nil
+	if err := r.listAliases(ctx, s); err != nil {
+		return err
+	}
+	return r.readRoutes(ctx, s)
+}
+
+// ReadCSC reads a code signing config by ARN into s.ConfigsRead: the one
+// an event attached, which may not be attached any more. A config that no
+// longer exists is left out.
+func (r *Reader) ReadCSC(ctx context.Context, s *snapshot.Snapshot, arn string) error {
+	if _, ok := s.ConfigsRead[arn]; ok || arn == "" {
+		return nil
+	}
+	c, err := r.api.GetCodeSigningConfig(ctx, &lambda.GetCodeSigningConfigInput{CodeSigningConfigArn: aws.String(arn)})
+	var nf *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		return nil
+	case err != nil:
+		return fmt.Errorf("get code signing config %s: %w", arn, err)
+	}
+	if s.ConfigsRead == nil {
+		s.ConfigsRead = map[string]snapshot.CodeSigningConfig{}
+	}
+	s.ConfigsRead[arn] = *cscOf(arn, c.CodeSigningConfig)
+	return nil
 }
 
 func (r *Reader) readLatest(ctx context.Context, s *snapshot.Snapshot) error {
@@ -166,8 +226,15 @@ func (r *Reader) readCSC(ctx context.Context, s *snapshot.Snapshot, scope Scope)
 	case err != nil:
 		return fmt.Errorf("get code signing config %s: %w", arn, err)
 	}
+	s.CSC = cscOf(arn, c.CodeSigningConfig)
+	return nil
+}
+
+// cscOf keeps what the rules judge of a code signing config; a policy not
+// given is Lambda's default, Warn.
+func cscOf(arn string, cfg *types.CodeSigningConfig) *snapshot.CodeSigningConfig {
 	csc := &snapshot.CodeSigningConfig{ARN: arn}
-	if cfg := c.CodeSigningConfig; cfg != nil {
+	if cfg != nil {
 		if cfg.AllowedPublishers != nil {
 			csc.AllowedPublishers = append([]string(nil), cfg.AllowedPublishers.SigningProfileVersionArns...)
 		}
@@ -178,8 +245,7 @@ func (r *Reader) readCSC(ctx context.Context, s *snapshot.Snapshot, scope Scope)
 	if csc.UntrustedArtifactOnDeployment == "" {
 		csc.UntrustedArtifactOnDeployment = string(types.CodeSigningPolicyWarn)
 	}
-	s.CSC = csc
-	return nil
+	return csc
 }
 
 func (r *Reader) readAlias(ctx context.Context, s *snapshot.Snapshot, name string) error {
@@ -291,6 +357,7 @@ func CodeOf(fc types.FunctionConfiguration) snapshot.Code {
 		SigningJobARN:            aws.ToString(fc.SigningJobArn),
 		LastUpdateStatus:         string(fc.LastUpdateStatus),
 		State:                    string(fc.State),
+		LastModified:             aws.ToString(fc.LastModified),
 	}
 	if c.PackageType == "" {
 		c.PackageType = snapshot.PackageZip

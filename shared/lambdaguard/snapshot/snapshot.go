@@ -43,6 +43,9 @@ type Snapshot struct {
 	// aliases route to, and all of them once VersionsListed.
 	Versions       map[string]Code
 	VersionsListed bool
+	// ConfigsRead are code signing configs read by ARN besides the
+	// attached one: the one an event attached, for the edge rules.
+	ConfigsRead map[string]CodeSigningConfig
 }
 
 // Code is one version of a function: its code, signature and layers.
@@ -58,7 +61,14 @@ type Code struct {
 	Layers                   []Layer
 	LastUpdateStatus         string
 	State                    string
+	// LastModified is Lambda's timestamp ("2006-01-02T15:04:05.000+0000");
+	// for a published version, when it was published. Empty when the
+	// source (the sweep's listing) does not carry it.
+	LastModified string
 }
+
+// LastModifiedFormat is how Lambda writes LastModified.
+const LastModifiedFormat = "2006-01-02T15:04:05.000-0700"
 
 // Layer is a layer version attached to a function version.
 type Layer struct {
