@@ -9,4 +9,12 @@
 // changed meanwhile (412 or 409) the guard waits for any update in progress,
 // reads and decides once more, and acts only if the fresh decision still
 // plans the same kind of action — never clobbering a newer deploy.
+//
+// An event is a hint for the state, and also a fact about what was done:
+// with the subject's record (pipeline.Subject.Event) the edge rules
+// (decide.WithEdge) alert on a code signing config detached or weakened
+// even when it is back by the time the event arrives, and on a containment
+// the guard made (its ledger's History says so) lifted while its finding
+// holds, which is then put back. A publish event's response names the
+// version it published, which is read and judged like $LATEST.
 package lambdaguard

@@ -10,4 +10,11 @@
 // RevisionId read with the snapshot: a 412 or 409 means someone else changed
 // the function meanwhile, and the outcome's error matches ErrConflict so that
 // the caller re-reads and re-decides instead of clobbering a newer deploy.
+// So does a restore whose verification read finds other code than it wrote
+// (a deploy landed in between), and a fallback containment of a function
+// whose $LATEST is trusted by then: a trusted release is never contained.
+//
+// Deleting an untrusted published version (opt-in) cannot be undone: the
+// outcome keeps the version's code SHA256 and configuration, environment
+// variable values left out.
 package act

@@ -23,9 +23,17 @@
 //	                         not already listed       + 1 ListAliases per 50 aliases
 //	                                                  + 1 ListVersionsByFunction per 50 versions
 //	versions (ReadVersions)  -                        1 ListVersionsByFunction per 50 versions
+//	publish event            + 1 (the version the     as a code event
+//	  (PublishVersion, publish=true)  response names)
+//	aliases (ReadAliases)    1 per routed version     1 ListAliases per 50 aliases
+//	named CSC (ReadCSC)      -                        1 GetCodeSigningConfig
 //
 // ReadVersions is called only when a restore or an alias repair needs a
-// target: the newest trusted published version. The policy of the
+// target (the newest trusted published version), or when an event removed
+// a protection and the edge rules name the versions published meanwhile.
+// ReadAliases only when deleting an untrusted version is configured: a
+// version is deleted only if no alias routes to it. ReadCSC only for the
+// config a PutFunctionCodeSigningConfig event attached. The policy of the
 // configured code signing config is left to the events that change it
 // (Reader.ConfiguredCSC says why that is sound).
 package observe

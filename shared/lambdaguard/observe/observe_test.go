@@ -122,6 +122,8 @@ func TestReadCosts(t *testing.T) {
 		{"alias event, $LATEST", &recorder{aliases: map[string]types.AliasConfiguration{"prod": alias("prod", snapshot.Latest, nil)}},
 			ScopeAlias("prod"), "GetAlias"},
 		{"alias event, alias deleted meanwhile", &recorder{}, ScopeAlias("prod"), "GetAlias"},
+		{"publish event: the version published, on GetFunction's own quota", &recorder{csc: csc}, ScopePublished("7"),
+			"GetFunction GetFunctionCodeSigningConfig GetFunction:7"},
 		{"full sweep of one function", &recorder{csc: csc, aliases: map[string]types.AliasConfiguration{"prod": alias("prod", "2", map[string]float64{"3": 0.5})}},
 			ScopeFull, "GetFunction GetFunctionCodeSigningConfig GetCodeSigningConfig ListVersionsByFunction ListVersionsByFunction ListAliases GetFunction:3"},
 	}
@@ -136,6 +138,36 @@ func TestReadCosts(t *testing.T) {
 				t.Errorf("calls = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadsForTheEdgeAndForDeletion: the aliases are listed once with
+// the versions they route to, and a config an event named is read by ARN.
+func TestReadsForTheEdgeAndForDeletion(t *testing.T) {
+	rec := &recorder{aliases: map[string]types.AliasConfiguration{"prod": alias("prod", "2", nil)}}
+	r := NewReader(rec)
+	s, err := r.Read(context.Background(), "pay", ScopePublished("7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.calls = nil
+	for i := 0; i < 2; i++ {
+		if err := r.ReadAliases(context.Background(), &s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(rec.calls, " "); got != "ListAliases GetFunction:2" || !s.AliasesRead || len(s.Aliases) != 1 {
+		t.Errorf("calls %q, aliases %+v (read %v), want one listing and the routed version", got, s.Aliases, s.AliasesRead)
+	}
+	const named = "arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-9"
+	if err := r.ReadCSC(context.Background(), &s, named); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := s.ConfigsRead[named]; !ok || !c.Enforced() || len(c.AllowedPublishers) != 1 {
+		t.Errorf("configs read %+v", s.ConfigsRead)
+	}
+	if _, ok := s.Versions["7"]; !ok {
+		t.Errorf("the published version was not read: %v", s.Versions)
 	}
 }
 
