@@ -24,8 +24,9 @@ const (
 	auditRegion  = "eu-west-1"
 )
 
-// auditWorld: one clean function, one unsigned without a CSC, one whose
-// alias releases $LATEST, an exempt one, and a repository without review.
+// auditWorld: one function clean but for an unsigned published version, one
+// unsigned without a CSC, one whose alias releases $LATEST, an exempt one,
+// and a repository without review.
 func auditWorld() *emulator.World {
 	signed := func(name string) lambdaemu.FunctionWorld {
 		return lambdaemu.FunctionWorld{
@@ -34,6 +35,10 @@ func auditWorld() *emulator.World {
 			Versions:  []lambdaemu.VersionWorld{{}},
 		}
 	}
+	// good's version 2 was published unsigned and no alias routes to it:
+	// invocable by its qualified ARN all the same.
+	good := signed("good")
+	good.Versions = append(good.Versions, lambdaemu.VersionWorld{CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": "gap"}}})
 	released := signed("released-latest")
 	released.Aliases = []lambdaemu.AliasWorld{{Name: "live", FunctionVersion: "$LATEST"}}
 	unsigned := lambdaemu.FunctionWorld{Name: "unsigned", CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": "x"}}}
@@ -43,7 +48,7 @@ func auditWorld() *emulator.World {
 			CodeSigningConfigs: []lambdaemu.CSCWorld{{
 				ID: "csc-0000000000000000a", AllowedPublishers: []string{"trusted"}, UntrustedArtifactOnDeployment: "Enforce",
 			}},
-			Functions: []lambdaemu.FunctionWorld{signed("good"), unsigned, released,
+			Functions: []lambdaemu.FunctionWorld{good, unsigned, released,
 				{Name: "sandbox-toy", CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": "toy"}}}},
 		},
 		Repos: repoemu.World{Repositories: []repoemu.Repository{{Name: "unreviewed", DefaultBranch: "main"}}},
@@ -91,7 +96,8 @@ func TestAuditFormatsAgreeOnTheSameWorld(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("table: exit %d, stderr %s", code, stderr)
 	}
-	for _, want := range []string{"HIGH", "unsigned", "released-latest:live", "unreviewed", "lambda.unsigned-code", "3 functions"} {
+	for _, want := range []string{"HIGH", "unsigned", "released-latest:live", "unreviewed", "lambda.unsigned-code", "3 functions",
+		"lambda.untrusted-version", "good:2"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -481,5 +482,38 @@ func TestACodeSigningConfigSetToWarnAndBackIsAlerted(t *testing.T) {
 	got := l.alerted.of("lambda.csc-weakened", cscARN)
 	if len(got) != 1 || !strings.Contains(got[0].Finding.Summary, "set to Warn") || !strings.Contains(got[0].Finding.Summary, "enforces trusted publishers again") {
 		t.Fatalf("csc-weakened alerts %+v; all alerts %s", got, l.alerted)
+	}
+}
+
+// TestTheDetachEdgeListsEveryVersion: the versions named by the edge are
+// listed with ListVersionsByFunction, which pages at 50.
+func TestTheDetachEdgeListsEveryVersion(t *testing.T) {
+	w := pathsWorld()
+	busy := lambdaemu.FunctionWorld{Name: "busy", CodeWorld: signedFiles("release"), CodeSigningConfig: cscID}
+	for i := 1; i <= 60; i++ {
+		c := signedFiles(fmt.Sprintf("release %d", i))
+		if i == 55 {
+			c = files("gap")
+		}
+		busy.Versions = append(busy.Versions, lambdaemu.VersionWorld{CodeWorld: c})
+	}
+	w.Functions = append(w.Functions, busy)
+	b := newBedWith(t, w)
+	b.srv.Env.Clock.Advance(time.Hour) // the versions are an hour old
+	l := newLine(b)
+	ctx := context.Background()
+	l.skip()
+	m := b.as(emulator.ActorAttacker)
+	if _, err := m.DeleteFunctionCodeSigningConfig(ctx, &lambda.DeleteFunctionCodeSigningConfigInput{FunctionName: aws.String("busy")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.PutFunctionCodeSigningConfig(ctx, &lambda.PutFunctionCodeSigningConfigInput{
+		FunctionName: aws.String("busy"), CodeSigningConfigArn: aws.String(cscARN)}); err != nil {
+		t.Fatal(err)
+	}
+	l.deliver(t)
+	got := l.alerted.of("lambda.csc-detached", "busy")
+	if len(got) != 1 || !strings.Contains(got[0].Finding.Summary, "unsigned version 55 published before") {
+		t.Fatalf("csc-detached alerts %+v; all %s", got, l.alerted)
 	}
 }
