@@ -3,6 +3,7 @@ package templatecheck
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -141,18 +142,87 @@ func rolePolicies(t *testing.T) map[string][]string {
 	return out
 }
 
+// statements returns a role's inline policy statements. A statement under
+// `!If [Condition, statement, !Ref AWS::NoValue]` (decoded as that list)
+// counts as granted: the role holds it when the condition is chosen.
 func statements(role map[string]any) []map[string]any {
-	props, _ := role["Properties"].(map[string]any)
-	pols, _ := props["Policies"].([]any)
 	var out []map[string]any
-	for _, p := range pols {
-		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
-		sts, _ := doc["Statement"].([]any)
-		for _, s := range sts {
-			out = append(out, s.(map[string]any))
+	for _, s := range rawStatements(role) {
+		switch st := s.(type) {
+		case map[string]any:
+			out = append(out, st)
+		case []any:
+			if len(st) == 3 {
+				if m, ok := st[1].(map[string]any); ok {
+					out = append(out, m)
+				}
+			}
 		}
 	}
 	return out
+}
+
+func rawStatements(role map[string]any) []any {
+	props, _ := role["Properties"].(map[string]any)
+	pols, _ := props["Policies"].([]any)
+	var out []any
+	for _, p := range pols {
+		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
+		sts, _ := doc["Statement"].([]any)
+		out = append(out, sts...)
+	}
+	return out
+}
+
+// TestDeletingVersionsIsGrantedOnlyWhenChosen: lambda:DeleteFunction cannot
+// be undone, so the roles that may delete an untrusted version hold it only
+// under the DeleteVersions condition (DeleteUntrustedVersions=true), and
+// only on qualified function ARNs (function:name:version), so that no
+// whole function can be deleted.
+func TestDeletingVersionsIsGrantedOnlyWhenChosen(t *testing.T) {
+	doc := readTemplate(t)
+	res := doc["Resources"].(map[string]any)
+	granted := map[string]bool{}
+	for id, r := range res {
+		m := r.(map[string]any)
+		if m["Type"] != "AWS::IAM::Role" {
+			continue
+		}
+		for _, s := range rawStatements(m) {
+			if st, ok := s.(map[string]any); ok && slices.Contains(actions(st), "lambda:DeleteFunction") {
+				t.Errorf("%s grants lambda:DeleteFunction unconditionally", id)
+			}
+			cond, ok := s.([]any)
+			if !ok || len(cond) != 3 {
+				continue
+			}
+			st, _ := cond[1].(map[string]any)
+			if !slices.Contains(actions(st), "lambda:DeleteFunction") {
+				continue
+			}
+			granted[id] = true
+			if cond[0] != "DeleteVersions" || cond[2] != "AWS::NoValue" {
+				t.Errorf("%s grants lambda:DeleteFunction under %v, else %v; want DeleteVersions, else nothing", id, cond[0], cond[2])
+			}
+			if r, _ := st["Resource"].(string); !strings.HasSuffix(r, ":function:*:*") {
+				t.Errorf("%s grants lambda:DeleteFunction on %v, want qualified function ARNs only", id, st["Resource"])
+			}
+		}
+	}
+	for _, role := range []string{"LambdaGuardRole", "SweepWorkerRole"} {
+		if !granted[role] {
+			t.Errorf("%s cannot delete versions even when chosen", role)
+		}
+	}
+	params := doc["Parameters"].(map[string]any)
+	p, _ := params["DeleteUntrustedVersions"].(map[string]any)
+	if p["Default"] != "false" {
+		t.Errorf("DeleteUntrustedVersions defaults to %v, want false", p["Default"])
+	}
+	cond, _ := doc["Conditions"].(map[string]any)["DeleteVersions"].([]any)
+	if len(cond) != 2 || cond[0] != "DeleteUntrustedVersions" || cond[1] != "true" {
+		t.Errorf("condition DeleteVersions = %v, want DeleteUntrustedVersions equal to true", cond)
+	}
 }
 
 func actions(st map[string]any) []string {

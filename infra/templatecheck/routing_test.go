@@ -128,6 +128,7 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 		{lambda, "PutFunctionCodeSigningConfig", "", "LambdaGuardFunction"},
 		{lambda, "DeleteFunctionCodeSigningConfig", "", "LambdaGuardFunction"},
 		{lambda, "UpdateCodeSigningConfig", "", "LambdaGuardFunction"},
+		{lambda, "DeleteFunctionConcurrency20171031", "", "LambdaGuardFunction"},
 		{cc, "CreateRepository", "", "RepoGuardFunction"},
 		{cc, "DisassociateApprovalRuleTemplateFromRepository", "", "RepoGuardFunction"},
 		{cc, "DeleteApprovalRuleTemplate", "", "RepoGuardFunction"},
@@ -140,7 +141,7 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 		{lambda, "CreateFunctionUrlConfig20211031", "", ""},
 		{lambda, "UpdateFunctionUrlConfig20211031", "", ""},
 		{lambda, "DeleteAlias20150331", "", ""},
-		{lambda, "PutFunctionConcurrency20171031", "", ""},
+		{lambda, "PutProvisionedConcurrencyConfig", "", ""},
 		{cc, "CreateBranch", "", ""},
 		{cg, "AssociateRepository", "", ""},
 	}
@@ -156,5 +157,35 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 	ro := []byte(strings.Replace(string(record(lambda, "UpdateFunctionCode20150331v2", "")), `"readOnly":false`, `"readOnly":true`, 1))
 	if got := targets(t, tmpl, envelope(t, ro)); len(got) != 0 {
 		t.Errorf("a read-only call routed to %v", got)
+	}
+}
+
+// TestConcurrencyLiftsRouteAndContainmentsDoNot: raising or removing a
+// reserved concurrency may lift a containment and reaches the Lambda guard;
+// setting it to 0 (a containment, the guard's own included) never does.
+func TestConcurrencyLiftsRouteAndContainmentsDoNot(t *testing.T) {
+	tmpl := loadTemplate(t)
+	record := func(name, params, extra string) []byte {
+		return []byte(`{"eventVersion":"1.08","eventSource":"lambda.amazonaws.com","eventName":"` + name + `",` +
+			`"awsRegion":"eu-west-1","recipientAccountId":"111122223333","readOnly":false,` + extra +
+			`"userIdentity":{"type":"IAMUser","userName":"mallory"},"requestParameters":` + params + `}`)
+	}
+	tests := []struct {
+		name, event, params, extra, want string
+	}{
+		{"removed", "DeleteFunctionConcurrency20171031", `{"functionName":"pay"}`, "", "LambdaGuardFunction"},
+		{"raised", "PutFunctionConcurrency20171031", `{"functionName":"pay","reservedConcurrentExecutions":5}`, "", "LambdaGuardFunction"},
+		{"raised, name without suffix", "PutFunctionConcurrency", `{"functionName":"pay","reservedConcurrentExecutions":1}`, "", "LambdaGuardFunction"},
+		{"set to 0: a containment", "PutFunctionConcurrency20171031", `{"functionName":"pay","reservedConcurrentExecutions":0}`, "", ""},
+		{"a failed removal", "DeleteFunctionConcurrency20171031", `{"functionName":"pay"}`, `"errorCode":"AccessDeniedException",`, ""},
+		{"provisioned concurrency is another matter", "PutProvisionedConcurrencyConfig", `{"functionName":"pay","provisionedConcurrentExecutions":5}`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(targets(t, tmpl, envelope(t, record(tt.event, tt.params, tt.extra))), ",")
+			if got != tt.want {
+				t.Errorf("routed to %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
