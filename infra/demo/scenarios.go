@@ -118,6 +118,24 @@ func Scenarios() []Scenario {
 			},
 		},
 		{
+			Name: "mallory publishes unsigned code in a few seconds without code signing on orders-api, then puts everything back", Mode: "enforce",
+			Play: codeSigningGap,
+			Check: func(ctx context.Context, b *testbed.Bed, alerts []testbed.Alert) error {
+				// Every event finds a signed $LATEST and the config attached
+				// again; version 2 stays invocable by its qualified ARN.
+				if err := cscIs(ctx, b, testbed.Orders, testbed.EnforceCSCARN); err != nil {
+					return err
+				}
+				if err := alerted(alerts, testbed.Orders+":2", "lambda.untrusted-version", "none"); err != nil {
+					return err
+				}
+				if err := alerted(alerts, testbed.Orders, "lambda.csc-detached", "none"); err != nil {
+					return err
+				}
+				return alertSays(alerts, "lambda.csc-detached", "by mallory", "attached again since", "unsigned version 2 published meanwhile")
+			},
+		},
+		{
 			Name: "alice points orders-api's prod alias at $LATEST", Mode: "enforce",
 			Play: func(ctx context.Context, b *testbed.Bed) error {
 				_, err := b.Lambda(alice).UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String(testbed.Orders), Name: aws.String("prod"), FunctionVersion: aws.String("$LATEST")})
@@ -260,6 +278,34 @@ func codeSha256(zip []byte) string {
 func overwrite(ctx context.Context, b *testbed.Bed) error {
 	_, err := b.Lambda(mallory).UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: aws.String(testbed.Payments), ZipFile: unsignedZip})
 	return err
+}
+
+// codeSigningGap is path 1 of docs/threat-model.md: before any event is
+// delivered, the code signing config is detached, unsigned code published
+// as a version, the config attached again and the signed release deployed.
+func codeSigningGap(ctx context.Context, b *testbed.Bed) error {
+	l := b.Lambda(mallory)
+	fn := aws.String(testbed.Orders)
+	if _, err := l.DeleteFunctionCodeSigningConfig(ctx, &lambda.DeleteFunctionCodeSigningConfigInput{FunctionName: fn}); err != nil {
+		return err
+	}
+	if _, err := l.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: fn, ZipFile: unsignedZip, Publish: true}); err != nil {
+		return err
+	}
+	if err := waitUpdated(ctx, l, testbed.Orders); err != nil {
+		return err
+	}
+	if _, err := l.PutFunctionCodeSigningConfig(ctx, &lambda.PutFunctionCodeSigningConfigInput{FunctionName: fn, CodeSigningConfigArn: aws.String(testbed.EnforceCSCARN)}); err != nil {
+		return err
+	}
+	release, _, err := b.Emulator.Lambda.Sign(testbed.ReleaseProfile, lambdaemu.ZipOf(map[string]string{"bootstrap": "#!/bin/sh\necho release 1\n"}))
+	if err != nil {
+		return err
+	}
+	if _, err := l.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{FunctionName: fn, ZipFile: release}); err != nil {
+		return err
+	}
+	return waitUpdated(ctx, l, testbed.Orders)
 }
 
 func createRepo(ctx context.Context, b *testbed.Bed) error {
