@@ -306,6 +306,9 @@ func (r *Remediator) trustedNow(ctx context.Context, from finding.Action, fn str
 	if err != nil || cur.Configuration == nil {
 		return pipeline.Outcome{}, false // contain: when in doubt, stop it
 	}
+	if st := cur.Configuration.LastUpdateStatus; st != "" && st != types.LastUpdateStatusSuccessful {
+		return pipeline.Outcome{}, false // an update not finished (or failed) is not verified code
+	}
 	c := observe.CodeOf(*cur.Configuration)
 	if !decide.VersionVerdict(c, r.Settings).Trusted {
 		return pipeline.Outcome{}, false
