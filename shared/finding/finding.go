@@ -84,6 +84,10 @@ const (
 	ResourceRepository        ResourceType = "repository"
 )
 
+// ResourceEventSourceMapping is an event source mapping: a queue or stream
+// that invokes a function.
+const ResourceEventSourceMapping ResourceType = "event-source-mapping"
+
 // Finding is one rule violated by the current state of one resource.
 type Finding struct {
 	Rule         RuleID       `json:"rule"`

@@ -60,7 +60,7 @@ const (
 	enforceCode = "restores the code of the newest trusted published version; if there is none or the restore cannot be verified, contains the function (reserved concurrency 0)"
 )
 
-var actions = []Action{
+var actions = append([]Action{
 	{Kind: ActionMoveAlias, Done: "alias moved back", Permissions: []string{"lambda:UpdateAlias"}},
 	// A restore that cannot be verified ends in containment, so it needs
 	// that permission too.
@@ -87,11 +87,11 @@ var actions = []Action{
 		Permissions: []string{"codeguru-reviewer:AssociateRepository", "codeguru-reviewer:DescribeRepositoryAssociation",
 			"codeguru-reviewer:ListRepositoryAssociations", "codecommit:TagResource",
 			"events:PutRule", "events:PutTargets", "iam:CreateServiceLinkedRole"}},
-}
+}, exposureActions...)
 
 // table is every rule, guardrail by guardrail; each guardrail's rules are
 // declared in a file of their own.
-var table = concat(codeSigningRules, releaseRules, repositoryRules)
+var table = concat(codeSigningRules, releaseRules, repositoryRules, exposureRules)
 
 func concat(groups ...[]Rule) []Rule {
 	var out []Rule

@@ -20,7 +20,7 @@ func TestEveryRuleIsDeclaredCompletely(t *testing.T) {
 			case r.Guardrail == "" || r.Resource == "":
 				t.Error("no guardrail or resource type")
 			case !strings.HasPrefix(string(r.ID), map[Guardrail]string{
-				CodeSigning: "lambda.", Releases: "lambda.", Repositories: "repo.",
+				CodeSigning: "lambda.", Releases: "lambda.", Repositories: "repo.", Exposure: "lambda.",
 			}[r.Guardrail]):
 				t.Errorf("id does not carry its guardrail's prefix")
 			}
@@ -83,5 +83,20 @@ func TestMarkdownHasARowPerRule(t *testing.T) {
 	}
 	if !strings.Contains(md, "| `repo.no-automated-review` | reviewed-repositories | medium (high when review was set up and removed) |") {
 		t.Errorf("row for repo.no-automated-review not as expected:\n%s", md)
+	}
+}
+
+func TestExposurePermissionsReadPoliciesAndWriteOnlyWhatRevertsExposure(t *testing.T) {
+	got := strings.Join(Permissions(Exposure), " ")
+	for _, want := range []string{"lambda:GetPolicy", "lambda:RemovePermission", "lambda:UpdateFunctionUrlConfig",
+		"lambda:RemoveLayerVersionPermission", "lambda:UpdateEventSourceMapping", "lambda:PutFunctionRecursionConfig"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("exposure permissions lack %s", want)
+		}
+	}
+	for _, never := range []string{"lambda:AddPermission", "lambda:DeleteFunctionUrlConfig", "lambda:UpdateFunctionCode"} {
+		if strings.Contains(got, never) {
+			t.Errorf("exposure permissions include %s", never)
+		}
 	}
 }

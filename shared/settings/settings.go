@@ -71,6 +71,9 @@ type Settings struct {
 	// to make it uninvocable, and one that cannot be undone, hence off
 	// unless chosen.
 	DeleteUntrustedVersions bool
+	// Exposure holds who may invoke the code: trusted accounts, the
+	// organization and the exposure guard's exemptions.
+	Exposure Exposure
 }
 
 // Defaults used where a variable is unset.
@@ -146,6 +149,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":signer:") {
 			return Settings{}, fmt.Errorf("%s: %q is not a signing profile ARN", EnvTrustedProfiles, a)
 		}
+	}
+	if s.Exposure, err = exposureFromEnv(getenv); err != nil {
+		return Settings{}, err
 	}
 	for _, a := range s.GuardRoleARNs {
 		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":role/") {
