@@ -52,10 +52,10 @@ func addPermission(st snapshot.Statement) (args []string, ok bool) {
 	}
 	args = []string{"--statement-id", st.Sid, "--action", st.Actions[0], "--principal", principal}
 	params := map[string]string{
-		"arnlike aws:sourcearn":                 "--source-arn",
-		"stringequals aws:sourceaccount":        "--source-account",
-		"stringequals aws:principalorgid":       "--principal-org-id",
-		"stringequals lambda:eventsourcetoken":  "--event-source-token",
+		"arnlike aws:sourcearn":                   "--source-arn",
+		"stringequals aws:sourceaccount":          "--source-account",
+		"stringequals aws:principalorgid":         "--principal-org-id",
+		"stringequals lambda:eventsourcetoken":    "--event-source-token",
 		"stringequals lambda:functionurlauthtype": "--function-url-auth-type",
 	}
 	for _, c := range st.Conditions {
