@@ -19,6 +19,13 @@ type Subject struct {
 	// the edge rules (what the event says was done); nil where there is
 	// no event (the sweep).
 	Event *cloudtrail.Record `json:"-"`
+	// Guard names the guard of a Composite that judges the subject;
+	// empty when a handler has one guard.
+	Guard string `json:"guard,omitempty"`
+	// Aspect is the part of the resource the event changed, for a guard
+	// that reads only that part (the exposure guard: "policy", "url",
+	// "recursion"); empty reads everything the guard judges.
+	Aspect string `json:"aspect,omitempty"`
 }
 
 // Evaluator is one guard's own logic.

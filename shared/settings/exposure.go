@@ -15,6 +15,8 @@ const (
 	EnvTrustedAccounts    = "SELFGUARD_TRUSTED_ACCOUNTS"
 	EnvOrganizationID     = "SELFGUARD_ORGANIZATION_ID"
 	EnvExposureExemptions = "SELFGUARD_EXPOSURE_EXEMPTIONS"
+	// EnvAccount is the guards' own account (template.yaml sets it).
+	EnvAccount = "SELFGUARD_ACCOUNT_ID"
 )
 
 var (
@@ -24,6 +26,10 @@ var (
 
 // Exposure configures the exposure guard.
 type Exposure struct {
+	// Account is the account the guard watches: the owner of the
+	// functions it reads. Trust is judged from it, never from an account a
+	// policy's own text names.
+	Account string
 	// TrustedAccounts may be granted invoke, share layers and feed event
 	// sources, besides the function's own account.
 	TrustedAccounts []string
@@ -92,7 +98,11 @@ func (e Exposure) Exempt(rule finding.RuleID, names ...string) (Exemption, bool)
 }
 
 func exposureFromEnv(getenv func(string) string) (Exposure, error) {
-	e := Exposure{TrustedAccounts: List(getenv(EnvTrustedAccounts)), OrganizationID: strings.TrimSpace(getenv(EnvOrganizationID))}
+	e := Exposure{Account: strings.TrimSpace(getenv(EnvAccount)), TrustedAccounts: List(getenv(EnvTrustedAccounts)),
+		OrganizationID: strings.TrimSpace(getenv(EnvOrganizationID))}
+	if e.Account != "" && !accountRE.MatchString(e.Account) {
+		return Exposure{}, fmt.Errorf("%s: %q is not a 12-digit account id", EnvAccount, e.Account)
+	}
 	for _, a := range e.TrustedAccounts {
 		if !accountRE.MatchString(a) {
 			return Exposure{}, fmt.Errorf("%s: %q is not a 12-digit account id", EnvTrustedAccounts, a)

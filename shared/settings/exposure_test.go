@@ -53,21 +53,22 @@ func TestParseExemptionsRefusesWhatWouldSilentlyExemptNothingOrEverything(t *tes
 func TestExposureSettingsFromEnv(t *testing.T) {
 	s, err := FromEnv(env(map[string]string{
 		EnvTrustedAccounts: "444455556666, 777788889999", EnvOrganizationID: "o-a1b2c3d4e5",
-		EnvExposureExemptions: "lambda.public-url:web=the public website",
+		EnvExposureExemptions: "lambda.public-url:web=the public website", EnvAccount: "111122223333",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := s.Exposure
-	if len(e.TrustedAccounts) != 2 || e.OrganizationID != "o-a1b2c3d4e5" || len(e.Exemptions) != 1 {
+	if e.Account != "111122223333" || len(e.TrustedAccounts) != 2 || e.OrganizationID != "o-a1b2c3d4e5" || len(e.Exemptions) != 1 {
 		t.Errorf("exposure settings = %+v", e)
 	}
 	for name, m := range map[string]map[string]string{
-		"short account":   {EnvTrustedAccounts: "4444"},
-		"account as ARN":  {EnvTrustedAccounts: "arn:aws:iam::444455556666:root"},
-		"bad org id":      {EnvOrganizationID: "r-abcd"},
-		"bad exemption":   {EnvExposureExemptions: "lambda.public-url:web"},
-		"exempting typos": {EnvExposureExemptions: "lambda.public:web=x"},
+		"short account":    {EnvTrustedAccounts: "4444"},
+		"own account name": {EnvAccount: "prod"},
+		"account as ARN":   {EnvTrustedAccounts: "arn:aws:iam::444455556666:root"},
+		"bad org id":       {EnvOrganizationID: "r-abcd"},
+		"bad exemption":    {EnvExposureExemptions: "lambda.public-url:web"},
+		"exempting typos":  {EnvExposureExemptions: "lambda.public:web=x"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := FromEnv(env(m)); err == nil {
