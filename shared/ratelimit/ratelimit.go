@@ -129,7 +129,7 @@ func New(controlRate float64, clock Clock) *Limiter {
 	if controlRate <= 0 {
 		controlRate = DefaultControlRate
 	}
-	return &Limiter{
+	l := &Limiter{
 		buckets: map[string]*Bucket{
 			// Bursts of one second's worth keep even a cold start's
 			// flurry below the quota.
@@ -138,6 +138,8 @@ func New(controlRate float64, clock Clock) *Limiter {
 		},
 		byOp: map[string]string{"GetFunction": BucketGetFunction},
 	}
+	l.addGetPolicy(controlRate, clock)
+	return l
 }
 
 // Bucket returns the bucket an operation draws on.
