@@ -1,7 +1,10 @@
 // Command lambda-guard is the Lambda guard: EventBridge delivers CloudTrail
 // events of Lambda writes; the guard reads the function's current state and
 // flags or reverts unsigned code, untrusted layers, missing code signing and
-// aliases released to untrusted code. Wiring only: the logic is in shared/.
+// aliases released to untrusted code (shared/lambdaguard), and public or
+// cross-account exposure: permissions, function URLs, shared layers,
+// foreign event sources, recursive loops (shared/exposureguard). Wiring
+// only: the logic is in shared/.
 package main
 
 import (
@@ -12,6 +15,7 @@ import (
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfguard/selfguard/shared/deps"
+	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
@@ -29,12 +33,15 @@ func main() {
 	guard := lambdaguard.New(client, d.Settings)
 	guard.History = d.Ledger // what it contained, to judge a lifted containment
 	h := &pipeline.Handler{
-		Name:      "lambda-guard",
-		Evaluator: guard,
-		Settings:  d.Settings,
-		Alerter:   d.Alerter,
-		Ledger:    d.Ledger,
-		Logger:    d.Logger,
+		Name: "lambda-guard",
+		Evaluator: pipeline.Composite{
+			{Name: "code", Evaluator: guard},
+			{Name: exposureguard.Name, Evaluator: exposureguard.New(client, d.Settings)},
+		},
+		Settings: d.Settings,
+		Alerter:  d.Alerter,
+		Ledger:   d.Ledger,
+		Logger:   d.Logger,
 	}
 	lambda.Start(h.Handle)
 }

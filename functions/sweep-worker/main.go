@@ -17,6 +17,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/alert"
 	"github.com/selfguard/selfguard/shared/deps"
+	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
@@ -58,6 +59,7 @@ func handler() (*sweep.WorkerHandler, error) {
 	db := dynamodb.NewFromConfig(awsCfg)
 	lg := lambdaguard.New(lam, cfg)
 	rg := repoguard.New(cc, cg, cfg)
+	eg := exposureguard.New(lam, cfg)
 	return &sweep.WorkerHandler{
 		Worker: sweep.Worker{
 			Aliases: lam, Decide: decide.Decide, Details: lam, Settings: cfg,
@@ -67,6 +69,7 @@ func handler() (*sweep.WorkerHandler, error) {
 				return d, err
 			},
 			RecheckRepository: rg.Evaluate,
+			Exposure:          eg, ExposureActor: eg,
 		},
 		Runs:     &sweep.Runs{DB: db, Table: cfg.LedgerTable},
 		Findings: ledger.NewTable(db, cfg.LedgerTable),

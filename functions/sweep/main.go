@@ -53,7 +53,7 @@ func handler() (*sweep.ListHandler, error) {
 	db := dynamodb.NewFromConfig(awsCfg)
 	return &sweep.ListHandler{
 		Lister: &sweep.Lister{
-			Lambda: lam, Repositories: codecommit.NewFromConfig(awsCfg), Settings: cfg,
+			Lambda: lam, Repositories: codecommit.NewFromConfig(awsCfg), Exposure: lam, Settings: cfg,
 			Queue: &sweep.SQSQueue{Client: sqs.NewFromConfig(awsCfg), URL: queue},
 		},
 		Runs:     &sweep.Runs{DB: db, Table: cfg.LedgerTable},

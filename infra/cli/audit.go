@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
@@ -152,12 +153,13 @@ func audit(ctx context.Context, o auditOptions, cfg settings.Settings, prog *pro
 		cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 		cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 		col := &collector{region: awsCfg.Region}
-		l := &sweep.Lister{Lambda: lam, Settings: cfg, SkipFunctions: o.repositoriesOnly, OnFunction: prog.function}
+		l := &sweep.Lister{Lambda: lam, Exposure: lam, Settings: cfg, SkipFunctions: o.repositoriesOnly, OnFunction: prog.function}
 		if !o.functionsOnly {
 			l.Repositories = cc
 		}
 		// No actors: audit cannot act whatever happens to the mode.
-		w := &sweep.Worker{Aliases: lam, Decide: decide.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col}
+		w := &sweep.Worker{Aliases: lam, Decide: decide.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col,
+			Exposure: exposureguard.New(lam, cfg)}
 		prog.region(awsCfg.Region)
 		st, err := sweep.RunLocal(ctx, l, w, o.workers, "audit-"+rep.GeneratedAt.Format("20060102T150405Z"))
 		prog.done()

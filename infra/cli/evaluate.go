@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/pipeline"
@@ -119,7 +120,14 @@ func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Setti
 	}
 	if rec.EventSource == cloudtrail.SourceLambda {
 		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
-		return lambdaguard.New(l, cfg), "lambda-guard", nil
+		if cfg.Exposure.Account == "" {
+			// The record is the user's own file: its account is the one audited.
+			cfg.Exposure.Account = rec.RecipientAccountID
+		}
+		return pipeline.Composite{
+			{Name: "code", Evaluator: lambdaguard.New(l, cfg)},
+			{Name: exposureguard.Name, Evaluator: exposureguard.New(l, cfg)},
+		}, "lambda-guard", nil
 	}
 	cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 	cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })

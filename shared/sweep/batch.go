@@ -29,6 +29,9 @@ type Batch struct {
 	Index        int        `json:"index"`
 	Functions    []Function `json:"functions,omitempty"`
 	Repositories []string   `json:"repositories,omitempty"`
+	// Layers and Mappings are for the exposure rules.
+	Layers   []LayerVersion `json:"layers,omitempty"`
+	Mappings []Mapping      `json:"mappings,omitempty"`
 }
 
 // Function is what ListFunctions (FunctionVersion=ALL) and the code

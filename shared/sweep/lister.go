@@ -58,6 +58,10 @@ type Lister struct {
 	BatchRepositories int
 	// OnFunction, when set, is told of every function listed (progress).
 	OnFunction func(name string)
+
+	// Exposure may be nil: then layers and event source mappings are not
+	// listed for the exposure rules.
+	Exposure ExposureLister
 }
 
 // ListStats says what one listing sent.
@@ -69,6 +73,9 @@ type ListStats struct {
 	Exempt int `json:"exempt"`
 	// CodeSigningConfigs counts the CSCs listed.
 	CodeSigningConfigs int `json:"codeSigningConfigs"`
+	// Layers (versions) and Mappings count what the exposure listing sent.
+	Layers   int `json:"layers,omitempty"`
+	Mappings int `json:"mappings,omitempty"`
 }
 
 // List sends every function and repository of the region to the queue,
@@ -77,6 +84,11 @@ func (l *Lister) List(ctx context.Context, run string) (ListStats, error) {
 	var st ListStats
 	if !l.SkipFunctions && l.Lambda != nil {
 		if err := l.listFunctions(ctx, run, &st); err != nil {
+			return st, err
+		}
+	}
+	if !l.SkipFunctions && l.Exposure != nil {
+		if err := l.listExposure(ctx, run, &st); err != nil {
 			return st, err
 		}
 	}

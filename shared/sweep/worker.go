@@ -86,6 +86,10 @@ type Worker struct {
 	RecheckRepository RecheckFunc
 	Settings          settings.Settings
 	Sink              Sink
+	// Exposure judges who can reach each function, layer version and
+	// mapping; ExposureActor acts on it in enforce mode. Nil skips them.
+	Exposure      ExposureEvaluator
+	ExposureActor Actor
 }
 
 // Process evaluates every resource of a batch. A resource that fails does
@@ -100,6 +104,9 @@ func (w *Worker) Process(ctx context.Context, b Batch) error {
 		if err := w.function(ctx, f); err != nil {
 			errs = append(errs, fmt.Errorf("function %s: %w", f.Name, err))
 		}
+	}
+	if err := w.processExposure(ctx, b); err != nil {
+		errs = append(errs, err)
 	}
 	for _, name := range b.Repositories {
 		if err := ctx.Err(); err != nil {
@@ -144,7 +151,14 @@ func (w *Worker) function(ctx context.Context, f Function) error {
 		}
 		d = w.Decide(snap, w.Settings)
 	}
-	return w.finish(ctx, subject, d, w.LambdaActor, w.RecheckFunction)
+	if err := w.finish(ctx, subject, d, w.LambdaActor, w.RecheckFunction); err != nil {
+		return err
+	}
+	names := make([]string, len(aliases))
+	for i, a := range aliases {
+		names[i] = a.Name
+	}
+	return w.exposeFunction(ctx, f, names)
 }
 
 func (w *Worker) acting(a Actor) bool { return w.Settings.Mode == finding.ModeEnforce && a != nil }

@@ -44,6 +44,9 @@ type Scope struct {
 	AllURLs bool
 	// Recursion reads the recursive loop setting.
 	Recursion bool
+	// ARN is the function's ARN where Lambda already gave it (the sweep's
+	// listing); its account is the function's when none is configured.
+	ARN string
 }
 
 // Full is everything about a function.
@@ -60,6 +63,7 @@ type Reader struct {
 // Function reads one function in a scope.
 func (r *Reader) Function(ctx context.Context, name string, scope Scope) (snapshot.Function, error) {
 	f := snapshot.Function{Name: name, Account: r.Account}
+	r.learn(&f, scope.ARN)
 	qualifiers := append([]string(nil), scope.Qualifiers...)
 	if scope.AllQualifiers {
 		more, err := r.holders(ctx, &f)
