@@ -23,10 +23,6 @@ import (
 // Name is the guard's name in a pipeline.Composite and in logs.
 const Name = "exposure"
 
-// ErrMonitorMode is returned (in a failed Outcome) when Act is called in
-// monitor mode: the pipeline should never do that.
-var ErrMonitorMode = errors.New("monitor mode: actions are not taken")
-
 // API is the part of the Lambda client the guard uses.
 type API interface {
 	observe.API
@@ -165,7 +161,7 @@ func (g *Guard) DecideMapping(m snapshot.Mapping) finding.Decision {
 // decision's action on the same resource, if it still plans one.
 func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome {
 	if g.Settings.Mode != finding.ModeEnforce {
-		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: ErrMonitorMode, Message: ErrMonitorMode.Error()}
+		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: pipeline.ErrMonitorMode, Message: pipeline.ErrMonitorMode.Error()}
 	}
 	o := g.Remediator.Do(ctx, a)
 	if !errors.Is(o.Err, act.ErrConflict) {
@@ -179,7 +175,8 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if err != nil {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
 	}
-	fresh, ok := same(d, a)
+	// The same statement, not merely one with the same Sid.
+	fresh, ok := d.Same(a, decide.ParamStatement)
 	if !ok {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded, Message: a.Resource + " changed meanwhile and no longer needs " + string(a.Kind)}
 	}
@@ -216,16 +213,6 @@ func (g *Guard) settleMapping(ctx context.Context, uuid string) {
 		case <-t.C:
 		}
 	}
-}
-
-// same finds the fresh decision's action of the same kind on the same resource.
-func same(d finding.Decision, a finding.Action) (finding.Action, bool) {
-	for _, f := range d.Actions {
-		if f.Kind == a.Kind && f.Resource == a.Resource {
-			return f, true
-		}
-	}
-	return finding.Action{}, false
 }
 
 func partition(region string) string {
