@@ -120,6 +120,7 @@ func (s *Service) exposureRoutes(r func(method, path, op, event string, read boo
 		r("PUT", url, "UpdateFunctionUrlConfig", "UpdateFunctionUrlConfig", false, s.updateFunctionURL),
 		r("DELETE", url, "DeleteFunctionUrlConfig", "DeleteFunctionUrlConfig", false, s.deleteFunctionURL),
 		r("GET", "/2021-10-31/functions/{FunctionName}/urls", "ListFunctionUrlConfigs", "ListFunctionUrlConfigs", true, s.listFunctionURLs),
+		r("GET", "/2018-10-31/layers", "ListLayers", "ListLayers20181031", true, s.listLayers),
 		r("POST", layer, "AddLayerVersionPermission", "AddLayerVersionPermission20181031", false, s.addLayerVersionPermission),
 		r("GET", layer, "GetLayerVersionPolicy", "GetLayerVersionPolicy20181031", true, s.getLayerVersionPolicy),
 		r("DELETE", layer+"/{StatementId}", "RemoveLayerVersionPermission", "RemoveLayerVersionPermission20181031", false, s.removeLayerVersionPermission),
