@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/selfguard/selfguard/shared/alert"
+	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/repoguard"
@@ -29,7 +30,11 @@ var (
 
 func repoGuardActions() []string { return repoguard.Permissions() }
 
-func lambdaGuardActions() []string { return lambdaguard.Permissions() }
+// lambdaGuardActions are the Lambda guard function's: its code guard and
+// its exposure guard.
+func lambdaGuardActions() []string {
+	return append(lambdaguard.Permissions(), exposureguard.Permissions()...)
+}
 
 // expected is, per function of template.yaml, every IAM action its code and
 // Lambda on its behalf need.
@@ -46,7 +51,7 @@ func expected() map[string][]string {
 		"RepoGuardFunction":   guardAll(repoGuardActions(), alert.Permissions, ledger.Permissions, encrypted, onFailure),
 		// The lister sends batches (sqs:SendMessage, also its on-failure
 		// destination) and records the run.
-		"SweepFunction": guardAll(sweep.ListerPermissions, sweep.RunPermissions, alert.Permissions, []string{"dynamodb:Query"}, encrypted, onFailure),
+		"SweepFunction": guardAll(sweep.ListerPermissions, sweep.ExposureListerPermissions, sweep.RunPermissions, alert.Permissions, []string{"dynamodb:Query"}, encrypted, onFailure),
 		// The worker judges and repairs with both guards' code.
 		"SweepWorkerFunction": guardAll(sweep.WorkerPermissions, sweep.RunPermissions, lambdaGuardActions(), repoGuardActions(),
 			alert.Permissions, []string{"dynamodb:PutItem", "dynamodb:Query"}, encrypted, sqsEventSouce),
@@ -82,7 +87,8 @@ func TestRolesGrantExactlyWhatTheCodeCalls(t *testing.T) {
 }
 
 // TestWritesAreScopedToFunctions: the guards' Lambda writes are limited to
-// function ARNs of the account and region, never "*".
+// function ARNs of the account and region, never "*"; a mapping's update to
+// event source mapping ARNs.
 func TestWritesAreScopedToFunctions(t *testing.T) {
 	doc := readTemplate(t)
 	res := doc["Resources"].(map[string]any)
@@ -94,7 +100,11 @@ func TestWritesAreScopedToFunctions(t *testing.T) {
 		for _, st := range statements(m) {
 			for _, a := range actions(st) {
 				if strings.HasPrefix(a, "lambda:Update") || strings.HasPrefix(a, "lambda:Put") {
-					if r, _ := st["Resource"].(string); r == "*" || !strings.Contains(r, ":function:") {
+					want := ":function:"
+					if a == "lambda:UpdateEventSourceMapping" {
+						want = ":event-source-mapping:"
+					}
+					if r, _ := st["Resource"].(string); r == "*" || !strings.Contains(r, want) {
 						t.Errorf("%s grants %s on %v, want function ARNs only", id, a, st["Resource"])
 					}
 				}

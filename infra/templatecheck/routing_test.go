@@ -76,8 +76,9 @@ func TestRealRecordsRouteToTheirGuard(t *testing.T) {
 		"lambda-UpdateFunctionCode20150331v2.stratus-red-team.record.json":          "LambdaGuardFunction",
 		"lambda-UpdateFunctionConfiguration20150331v2.stratus-red-team.record.json": "LambdaGuardFunction",
 		"codecommit-CreateRepository.aws-docs.record.json":                          "RepoGuardFunction",
-		// Not the guards' business: permissions, deletes, CodeGuru associating.
-		"lambda-AddPermission20150331v2.stratus-red-team.record.json": "",
+		// The stratus backdoor: the exposure guard, in the Lambda guard's function.
+		"lambda-AddPermission20150331v2.stratus-red-team.record.json": "LambdaGuardFunction",
+		// Not the guards' business: deletes, CodeGuru associating.
 		"lambda-DeleteFunction.aws-docs.record.json":                  "",
 		"codeguru-reviewer-AssociateRepository.aws-docs.record.json":  "",
 		// A failed call.
@@ -129,6 +130,20 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 		{lambda, "DeleteFunctionCodeSigningConfig", "", "LambdaGuardFunction"},
 		{lambda, "UpdateCodeSigningConfig", "", "LambdaGuardFunction"},
 		{lambda, "DeleteFunctionConcurrency20171031", "", "LambdaGuardFunction"},
+		// Exposure: who can invoke the code.
+		{lambda, "AddPermission20150331v2", "", "LambdaGuardFunction"},
+		{lambda, "AddPermission20150331", "", "LambdaGuardFunction"},
+		{lambda, "RemovePermission20150331v2", "", "LambdaGuardFunction"},
+		{lambda, "PutResourcePolicy", "", "LambdaGuardFunction"},
+		{lambda, "CreateFunctionUrlConfig", "", "LambdaGuardFunction"},
+		{lambda, "CreateFunctionUrlConfig20211031", "", "LambdaGuardFunction"},
+		{lambda, "UpdateFunctionUrlConfig", "", "LambdaGuardFunction"},
+		{lambda, "UpdateFunctionUrlConfig20211031", "", "LambdaGuardFunction"},
+		{lambda, "AddLayerVersionPermission20181031", "", "LambdaGuardFunction"},
+		{lambda, "CreateEventSourceMapping20150331", "", "LambdaGuardFunction"},
+		{lambda, "UpdateEventSourceMapping20150331", "", "LambdaGuardFunction"},
+		{lambda, "PutFunctionRecursionConfig", "", "LambdaGuardFunction"},
+		{lambda, "AddPermission20150331v2", `"errorCode":"ResourceConflictException",`, ""},
 		{cc, "CreateRepository", "", "RepoGuardFunction"},
 		{cc, "DisassociateApprovalRuleTemplateFromRepository", "", "RepoGuardFunction"},
 		{cc, "DeleteApprovalRuleTemplate", "", "RepoGuardFunction"},
@@ -138,10 +153,13 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 		{lambda, "UpdateFunctionCode20150331v2", `"errorCode":"CodeVerificationFailedException",`, ""},
 		{cc, "CreateRepository", `"errorCode":"RepositoryNameExistsException",`, ""},
 		// Look-alikes and unrelated writes.
-		{lambda, "CreateFunctionUrlConfig20211031", "", ""},
-		{lambda, "UpdateFunctionUrlConfig20211031", "", ""},
 		{lambda, "DeleteAlias20150331", "", ""},
 		{lambda, "PutProvisionedConcurrencyConfig", "", ""},
+		{lambda, "DeleteFunctionUrlConfig", "", ""},
+		{lambda, "RemoveLayerVersionPermission20181031", "", ""},
+		{lambda, "DeleteEventSourceMapping20150331", "", ""},
+		{lambda, "GetPolicy20150331v2", "", ""},
+		{lambda, "AddPermissions", "", ""},
 		{cc, "CreateBranch", "", ""},
 		{cg, "AssociateRepository", "", ""},
 	}

@@ -69,7 +69,7 @@ func (m Mapping) snapshot() snapshot.Mapping {
 // mappings in batches: ListLayers (50 a page), ListLayerVersions per layer,
 // ListEventSourceMappings (100 a page).
 func (l *Lister) listExposure(ctx context.Context, run string, st *ListStats) error {
-	b := &batcher{l: l, run: run, st: st}
+	b := &exposureBatcher{l: l, run: run, st: st}
 	lp := lambda.NewListLayersPaginator(l.Exposure, &lambda.ListLayersInput{MaxItems: aws.Int32(50)})
 	for lp.HasMorePages() {
 		page, err := lp.NextPage(ctx)
@@ -123,15 +123,15 @@ func (l *Lister) listExposure(ctx context.Context, run string, st *ListStats) er
 	return b.flush(ctx)
 }
 
-// batcher numbers and sends a listing's batches.
-type batcher struct {
+// exposureBatcher numbers and sends a listing's batches.
+type exposureBatcher struct {
 	l     *Lister
 	run   string
 	st    *ListStats
 	batch Batch
 }
 
-func (b *batcher) flush(ctx context.Context) error {
+func (b *exposureBatcher) flush(ctx context.Context) error {
 	if len(b.batch.Layers) == 0 && len(b.batch.Mappings) == 0 {
 		return nil
 	}
