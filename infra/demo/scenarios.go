@@ -40,6 +40,10 @@ var unsignedZip = lambdaemu.ZipOf(map[string]string{"bootstrap": "#!/bin/sh\ncur
 
 // Scenarios are the demo's stories, in the order they are told.
 func Scenarios() []Scenario {
+	return append(codeScenarios(), exposureScenarios()...)
+}
+
+func codeScenarios() []Scenario {
 	return []Scenario{
 		{
 			Name: "mallory overwrites payments-api with unsigned code", Mode: "monitor",
