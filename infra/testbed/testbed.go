@@ -3,6 +3,7 @@ package testbed
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,7 +133,11 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 	if err != nil {
 		return nil, err
 	}
-	buildRoot := filepath.Join(os.TempDir(), "selfguard-testbed-build")
+	// One build directory per checkout: worktrees on one machine must not
+	// run each other's bootstraps.
+	abs, _ := filepath.Abs(root)
+	sum := sha256.Sum256([]byte(abs))
+	buildRoot := filepath.Join(os.TempDir(), "selfguard-testbed-build-"+hex.EncodeToString(sum[:6]))
 	for _, id := range ids {
 		if err = b.startFunction(ctx, root, buildRoot, rie, id, opts); err != nil {
 			return nil, err
