@@ -45,3 +45,23 @@ func FuzzIsGuard(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseExemptions: any value either parses into exemptions that each
+// name an exposure rule, a resource and a reason, or errs.
+func FuzzParseExemptions(f *testing.F) {
+	f.Add("lambda.public-url:web=the public site")
+	f.Add(`[{"rule":"lambda.public-invoke","resource":"pay#*","reason":"x"}]`)
+	f.Add("lambda.public-url:a:b=c=d;;lambda.recursion-allowed:*=loops on purpose")
+	f.Add("=;:")
+	f.Fuzz(func(t *testing.T, v string) {
+		xs, err := ParseExemptions(v)
+		if err != nil {
+			return
+		}
+		for _, x := range xs {
+			if x.Rule == "" || x.Resource == "" || strings.TrimSpace(x.Reason) == "" {
+				t.Fatalf("incomplete exemption accepted: %+v", x)
+			}
+		}
+	})
+}
