@@ -9,12 +9,14 @@ import (
 
 // AuditWorld is the demo account as the final audit finds it: the demo
 // world plus what an account that predates selfguard tends to hold — an
-// unsigned function without code signing, a canary alias on $LATEST, and a
-// repository nobody reviews.
+// unsigned function without code signing that another account may still
+// invoke, a canary alias on $LATEST, and a repository nobody reviews.
 func AuditWorld() *emulator.World {
 	w := testbed.DemoWorld()
 	w.Lambda.Functions = append(w.Lambda.Functions, lambdaemu.FunctionWorld{
 		Name: "legacy-cron", CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": "#!/bin/sh\necho 2019\n"}},
+		// A grant to an account nobody trusts any more.
+		Permissions: []lambdaemu.PermissionWorld{{StatementID: "old-partner", Principal: "999988887777"}},
 	})
 	for i := range w.Lambda.Functions {
 		if w.Lambda.Functions[i].Name == testbed.Orders {
@@ -30,6 +32,7 @@ func AuditWorld() *emulator.World {
 var AuditExpected = [][2]string{
 	{"lambda.unsigned-code", "legacy-cron"},
 	{"lambda.no-code-signing-config", "legacy-cron"},
+	{"lambda.untrusted-account-invoke", "legacy-cron#old-partner"},
 	{"lambda.alias-latest", testbed.Orders + ":canary"},
 	{"lambda.csc-warn-only", testbed.Payments},
 	{"repo.no-approval-rule", repo},
