@@ -79,8 +79,8 @@ func TestRealRecordsRouteToTheirGuard(t *testing.T) {
 		// The stratus backdoor: the exposure guard, in the Lambda guard's function.
 		"lambda-AddPermission20150331v2.stratus-red-team.record.json": "LambdaGuardFunction",
 		// Not the guards' business: deletes, CodeGuru associating.
-		"lambda-DeleteFunction.aws-docs.record.json":                  "",
-		"codeguru-reviewer-AssociateRepository.aws-docs.record.json":  "",
+		"lambda-DeleteFunction.aws-docs.record.json":                 "",
+		"codeguru-reviewer-AssociateRepository.aws-docs.record.json": "",
 		// A failed call.
 		"lambda-GetFunction-AccessDenied-error.aws-docs.record.json": "",
 	}
