@@ -22,6 +22,15 @@
 // 2C + (N+V)/50 + N shared-bucket calls for C code signing configs, and no
 // GetFunction unless an action runs.
 //
+// The exposure rules (Lister.Exposure, Worker.Exposure) add, for A aliases,
+// L layers with LV versions and M event source mappings: ListLayers,
+// ListLayerVersions and ListEventSourceMappings in the lister (L/50 + L +
+// M/100), and per function one ListFunctionUrlConfigs and one
+// GetFunctionRecursionConfig (2N), per layer version one
+// GetLayerVersionPolicy (LV) in the workers, all on the shared bucket; and
+// N + A + V GetPolicy calls on GetPolicy's own 15/s quota. Mappings are
+// judged on the listing alone.
+//
 // In the account the lister (functions/sweep) sends batches of functions,
 // with the listing facts the rules need, to an SQS queue; workers
 // (functions/sweep-worker) evaluate them. Runs records a run's batch
