@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/exposureguard/act"
 	"github.com/selfguard/selfguard/shared/exposureguard/decide"
 	"github.com/selfguard/selfguard/shared/exposureguard/observe"
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/rules"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -88,14 +88,14 @@ func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decis
 // function is not read; a function that is gone gives an empty decision.
 func (g *Guard) EvaluateFunction(ctx context.Context, name string, sc observe.Scope) (finding.Decision, error) {
 	name, _ = snapshot.SplitFunction(name)
-	log := zerolog.Ctx(ctx)
+	log := logging.From(ctx)
 	if g.Settings.FunctionExempt(name) {
-		log.Info().Str("resource", name).Msg("function is exempt; skipped")
+		log.Info().Str(logging.FieldResource, name).Msg("function is exempt; skipped")
 		return finding.Decision{}, nil
 	}
 	f, err := g.Reader.Function(ctx, name, sc)
 	if errors.Is(err, observe.ErrNotFound) {
-		log.Info().Str("resource", name).Msg("function no longer exists; nothing to do")
+		log.Info().Str(logging.FieldResource, name).Msg("function no longer exists; nothing to do")
 		return finding.Decision{}, nil
 	}
 	if err != nil {
@@ -167,7 +167,8 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if !errors.Is(o.Err, act.ErrConflict) {
 		return o
 	}
-	zerolog.Ctx(ctx).Info().Err(o.Err).Str("resource", a.Resource).Msg("changed since it was read; reading again")
+	log := logging.From(ctx)
+	log.Info().Err(o.Err).Str(logging.FieldResource, a.Resource).Msg("changed since it was read; reading again")
 	if s.Type == finding.ResourceEventSourceMapping {
 		g.settleMapping(ctx, s.Name)
 	}

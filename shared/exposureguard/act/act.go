@@ -10,11 +10,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/exposureguard/decide"
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/rules"
 )
@@ -59,12 +59,12 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
 	}
 	o.Action = a
-	log := zerolog.Ctx(ctx)
+	log := logging.From(ctx)
 	ev := log.Info()
 	if o.Err != nil {
 		ev = log.Warn().Err(o.Err)
 	}
-	ev.Str("action", string(a.Kind)).Str("resource", a.Resource).Str("status", string(o.Status)).Str("message", o.Message).Msg("remediation")
+	ev.Str(logging.FieldAction, string(a.Kind)).Str(logging.FieldResource, a.Resource).Str(logging.FieldOutcome, string(o.Status)).Str(logging.FieldDetail, o.Message).Msg("remediation")
 	return o
 }
 
