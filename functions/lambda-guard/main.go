@@ -17,6 +17,7 @@ import (
 	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
@@ -32,6 +33,7 @@ func main() {
 	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.InstanceRate()))
 	guard := lambdaguard.New(client, d.Settings)
 	guard.History = d.Ledger // what it contained, to judge a lifted containment
+	guard.Signatures = observe.NewSignatures(deps.Signer(d.AWS, os.Getenv), d.Settings)
 	h := &pipeline.Handler{
 		Name: "lambda-guard",
 		Evaluator: pipeline.Composite{

@@ -58,11 +58,12 @@ func handler() (*sweep.WorkerHandler, error) {
 	cg := codegurureviewer.NewFromConfig(awsCfg)
 	db := dynamodb.NewFromConfig(awsCfg)
 	lg := lambdaguard.New(lam, cfg)
+	lg.Signatures = observe.NewSignatures(deps.Signer(awsCfg, os.Getenv), cfg)
 	rg := repoguard.New(cc, cg, cfg)
 	eg := exposureguard.New(lam, cfg)
 	return &sweep.WorkerHandler{
 		Worker: sweep.Worker{
-			Aliases: lam, Decide: decide.Decide, Details: lam, Settings: cfg,
+			Aliases: lam, Decide: decide.Decide, Details: lam, Settings: cfg, Signatures: lg.Signatures,
 			Repositories: rg, LambdaActor: lg, RepositoryActor: rg,
 			RecheckFunction: func(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
 				d, _, err := lg.EvaluateFunction(ctx, s.Name, observe.ScopeFull)

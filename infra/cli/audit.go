@@ -18,12 +18,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/signer"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/repoguard"
@@ -158,8 +161,9 @@ func audit(ctx context.Context, o auditOptions, cfg settings.Settings, prog *pro
 			l.Repositories = cc
 		}
 		// No actors: audit cannot act whatever happens to the mode.
+		sg := signer.NewFromConfig(awsCfg, deps.SignerOptions(os.Getenv), func(o *signer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 		w := &sweep.Worker{Aliases: lam, Decide: decide.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col,
-			Exposure: exposureguard.New(lam, cfg)}
+			Exposure: exposureguard.New(lam, cfg), Signatures: observe.NewSignatures(sg, cfg)}
 		prog.region(awsCfg.Region)
 		st, err := sweep.RunLocal(ctx, l, w, o.workers, "audit-"+rep.GeneratedAt.Format("20060102T150405Z"))
 		prog.done()

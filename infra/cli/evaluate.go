@@ -12,11 +12,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/signer"
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/repoguard"
@@ -110,7 +113,7 @@ func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Setti
 		opts = append(opts, config.WithSharedConfigProfile(profile))
 	}
 	switch rec.EventSource {
-	case cloudtrail.SourceLambda, cloudtrail.SourceCodeCommit, cloudtrail.SourceCodeGuru:
+	case cloudtrail.SourceLambda, cloudtrail.SourceSigner, cloudtrail.SourceCodeCommit, cloudtrail.SourceCodeGuru:
 	default:
 		return nil, "", nil
 	}
@@ -118,14 +121,17 @@ func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Setti
 	if err != nil {
 		return nil, "", fmt.Errorf("aws config: %w", err)
 	}
-	if rec.EventSource == cloudtrail.SourceLambda {
+	if rec.EventSource == cloudtrail.SourceLambda || rec.EventSource == cloudtrail.SourceSigner {
 		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 		if cfg.Exposure.Account == "" {
 			// The record is the user's own file: its account is the one audited.
 			cfg.Exposure.Account = rec.RecipientAccountID
 		}
+		g := lambdaguard.New(l, cfg)
+		sg := signer.NewFromConfig(awsCfg, deps.SignerOptions(os.Getenv), func(o *signer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		g.Signatures = observe.NewSignatures(sg, cfg)
 		return pipeline.Composite{
-			{Name: "code", Evaluator: lambdaguard.New(l, cfg)},
+			{Name: "code", Evaluator: g},
 			{Name: exposureguard.Name, Evaluator: exposureguard.New(l, cfg)},
 		}, "lambda-guard", nil
 	}

@@ -115,6 +115,7 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 			`"userIdentity":{"type":"IAMUser","userName":"alice"},"requestParameters":{}}`)
 	}
 	const lambda, cc, cg = "lambda.amazonaws.com", "codecommit.amazonaws.com", "codeguru-reviewer.amazonaws.com"
+	const sg = "signer.amazonaws.com"
 	tests := []struct {
 		source, name, extra, want string
 	}{
@@ -149,6 +150,9 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 		{cc, "DeleteApprovalRuleTemplate", "", "RepoGuardFunction"},
 		{cc, "UpdateApprovalRuleTemplateContent", "", "RepoGuardFunction"},
 		{cg, "DisassociateRepository", "", "RepoGuardFunction"},
+		// A signature Lambda checked on deploy can be revoked in Signer later.
+		{sg, "RevokeSignature", "", "LambdaGuardFunction"},
+		{sg, "RevokeSigningProfile", "", "LambdaGuardFunction"},
 		// Failed calls never reach a guard.
 		{lambda, "UpdateFunctionCode20150331v2", `"errorCode":"CodeVerificationFailedException",`, ""},
 		{cc, "CreateRepository", `"errorCode":"RepositoryNameExistsException",`, ""},
@@ -162,6 +166,9 @@ func TestEveryWatchedEventNameRoutesAndNoOther(t *testing.T) {
 		{lambda, "AddPermissions", "", ""},
 		{cc, "CreateBranch", "", ""},
 		{cg, "AssociateRepository", "", ""},
+		{sg, "StartSigningJob", "", ""},
+		{sg, "CancelSigningProfile", "", ""},
+		{sg, "RevokeSignature", `"errorCode":"ValidationException",`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"/"+tt.extra, func(t *testing.T) {

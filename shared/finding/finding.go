@@ -82,6 +82,12 @@ const (
 	ResourceLayer             ResourceType = "layer"
 	ResourceCodeSigningConfig ResourceType = "code-signing-config"
 	ResourceRepository        ResourceType = "repository"
+	// ResourceSigningJob and ResourceSigningProfile are AWS Signer's, named
+	// by revocation events; their findings are the functions they signed.
+	ResourceSigningJob     ResourceType = "signing-job"
+	ResourceSigningProfile ResourceType = "signing-profile"
+	// ResourcePullRequest is a CodeCommit pull request.
+	ResourcePullRequest ResourceType = "pull-request"
 )
 
 // ResourceEventSourceMapping is an event source mapping: a queue or stream

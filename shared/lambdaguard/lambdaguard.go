@@ -45,6 +45,9 @@ type Guard struct {
 	// History is the ledger's audit trail: what the guard contained, so
 	// that a lifted containment is judged. Nil: lifts are not judged.
 	History History
+	// Signatures asks AWS Signer whether trusted signatures still hold
+	// (signatures.go); nil judges them on their profile alone.
+	Signatures *observe.Signatures
 }
 
 // History reads the ledger's audit entries of one resource.
@@ -93,6 +96,9 @@ func isVersionNumber(q string) bool {
 func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
 	if s.Type == finding.ResourceCodeSigningConfig {
 		return g.evaluateCSC(ctx, s.Name, s.Event)
+	}
+	if s.Type == finding.ResourceSigningJob || s.Type == finding.ResourceSigningProfile {
+		return g.evaluateRevocation(ctx, s)
 	}
 	if s.Event == nil {
 		d, _, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
@@ -194,12 +200,18 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 			return finding.Decision{}, snap, fmt.Errorf("observe function %s: %w", name, err)
 		}
 	}
+	if err := g.checkSignatures(ctx, &snap); err != nil {
+		return finding.Decision{}, snap, err
+	}
 	if decide.NeedsVersions(snap, g.Settings) {
 		if err := g.Reader.ReadVersions(ctx, &snap); err != nil {
 			if errors.Is(err, snapshot.ErrNotFound) {
 				return finding.Decision{}, snap, nil
 			}
 			return finding.Decision{}, snap, fmt.Errorf("observe versions of %s: %w", name, err)
+		}
+		if err := g.checkSignatures(ctx, &snap); err != nil {
+			return finding.Decision{}, snap, err
 		}
 	}
 	if decide.NeedsAliases(snap, g.Settings) {
@@ -208,6 +220,9 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 				return finding.Decision{}, snap, nil
 			}
 			return finding.Decision{}, snap, fmt.Errorf("observe aliases of %s: %w", name, err)
+		}
+		if err := g.checkSignatures(ctx, &snap); err != nil {
+			return finding.Decision{}, snap, err
 		}
 	}
 	return decide.Decide(snap, g.Settings), snap, nil

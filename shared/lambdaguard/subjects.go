@@ -31,9 +31,13 @@ type response struct {
 
 // Subjects implements pipeline.Evaluator. Records of other sources or of
 // operations the guard does not judge give no subject. An
-// UpdateCodeSigningConfig record gives the code signing config itself: its
-// functions are found when it is evaluated, which needs a context.
+// UpdateCodeSigningConfig record gives the code signing config itself, and a
+// Signer revocation the job or profile version (revocations.go): their
+// functions are found when they are evaluated, which needs a context.
 func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.Subject, error) {
+	if rec.EventSource == cloudtrail.SourceSigner {
+		return revocationSubjects(rec)
+	}
 	if rec.EventSource != cloudtrail.SourceLambda {
 		return nil, nil
 	}

@@ -90,6 +90,9 @@ type Worker struct {
 	// mapping; ExposureActor acts on it in enforce mode. Nil skips them.
 	Exposure      ExposureEvaluator
 	ExposureActor Actor
+	// Signatures asks Signer whether trusted signatures still hold
+	// (signatures.go); nil judges them on their profile alone.
+	Signatures SignatureChecker
 }
 
 // Process evaluates every resource of a batch. A resource that fails does
@@ -133,6 +136,9 @@ func (w *Worker) function(ctx context.Context, f Function) error {
 		return err
 	}
 	snap := f.Snapshot(aliases)
+	if err := w.checkSignatures(ctx, &snap); err != nil {
+		return err
+	}
 	d := w.Decide(snap, w.Settings)
 	if w.acting(w.LambdaActor) && len(d.Actions) > 0 && w.Details != nil {
 		out, err := w.Details.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(f.Name)})
@@ -148,6 +154,9 @@ func (w *Worker) function(ctx context.Context, f Function) error {
 		if out.Concurrency != nil && out.Concurrency.ReservedConcurrentExecutions != nil {
 			n := *out.Concurrency.ReservedConcurrentExecutions
 			snap.ReservedConcurrency = &n
+		}
+		if err := w.checkSignatures(ctx, &snap); err != nil {
+			return err
 		}
 		d = w.Decide(snap, w.Settings)
 	}

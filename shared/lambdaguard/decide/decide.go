@@ -53,7 +53,7 @@ func CodeVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
 	case !cfg.Trusted(c.SigningProfileVersionARN):
 		return Verdict{Rule: rules.UntrustedSigner, Why: "signed by untrusted profile " + c.SigningProfileVersionARN}
 	}
-	return Verdict{Trusted: true}
+	return codeSignature(c)
 }
 
 // LayerVerdict judges one layer's signature.
@@ -64,7 +64,7 @@ func LayerVerdict(l snapshot.Layer, cfg settings.Settings) Verdict {
 	case !cfg.Trusted(l.SigningProfileVersionARN):
 		return Verdict{Rule: rules.UntrustedLayer, Why: "layer " + l.ARN + " is signed by untrusted profile " + l.SigningProfileVersionARN}
 	}
-	return Verdict{Trusted: true}
+	return layerSignature(l)
 }
 
 // VersionVerdict judges a version's code and then its layers.
@@ -170,7 +170,7 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 		var codeRules, layerRules []finding.RuleID
 		if v := CodeVerdict(s.Latest, cfg); !v.Trusted {
 			sum := "unsigned code in $LATEST"
-			if v.Rule == rules.UntrustedSigner {
+			if signedRule(v.Rule) {
 				sum = "$LATEST code " + v.Why
 			}
 			d.Findings = append(d.Findings, fnFinding(s, v.Rule, sum, detailCode(s.Latest)))

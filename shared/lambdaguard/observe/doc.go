@@ -33,7 +33,12 @@
 // a protection and the edge rules name the versions published meanwhile.
 // ReadAliases only when deleting an untrusted version is configured: a
 // version is deleted only if no alias routes to it. ReadCSC only for the
-// config a PutFunctionCodeSigningConfig event attached. The policy of the
+// config a PutFunctionCodeSigningConfig event attached.
+//
+// Signatures asks AWS Signer (its own quotas, not Lambda's) whether the
+// trusted signatures the decision looks at still hold: one DescribeSigningJob
+// per signing job and one GetSigningProfile per profile version, cached for
+// a bounded time in the function instance. The policy of the
 // configured code signing config is left to the events that change it
 // (Reader.ConfiguredCSC says why that is sound).
 package observe

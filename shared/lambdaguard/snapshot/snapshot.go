@@ -56,8 +56,10 @@ type Code struct {
 	PackageType string
 	// SigningProfileVersionARN and SigningJobARN are empty when Lambda
 	// verified no signature (no code signing config at deploy time).
+	// Signature is what Signer says of that signature, nil if not asked.
 	SigningProfileVersionARN string
 	SigningJobARN            string
+	Signature                *Signature
 	Layers                   []Layer
 	LastUpdateStatus         string
 	State                    string
@@ -76,6 +78,8 @@ type Layer struct {
 	SigningProfileVersionARN string
 	SigningJobARN            string
 	CodeSize                 int64
+	// Signature is what Signer says of that signature, nil if not asked.
+	Signature *Signature
 }
 
 // Account returns the account that owns the layer, from its ARN.
