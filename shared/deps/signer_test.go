@@ -44,7 +44,7 @@ func TestSignerReachesTheLocalEndpointForEveryOperation(t *testing.T) {
 	}
 	rs, err := c.GetRevocationStatus(ctx, &signer.GetRevocationStatusInput{SignatureTimestamp: aws.Time(time.Now()),
 		PlatformId: aws.String(lambdaemu.PlatformLambda), ProfileVersionArn: p.ProfileVersionArn,
-		JobArn: aws.String("arn:aws:signer:" + region + ":" + account + ":/signing-jobs/00000000-0000-4000-8000-000000000000"),
+		JobArn:            aws.String("arn:aws:signer:" + region + ":" + account + ":/signing-jobs/00000000-0000-4000-8000-000000000000"),
 		CertificateHashes: []string{"00ff"}})
 	if err != nil || len(rs.RevokedEntities) != 0 {
 		t.Fatalf("GetRevocationStatus = %+v, %v", rs, err)
