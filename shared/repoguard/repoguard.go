@@ -77,6 +77,9 @@ func subject(name string) pipeline.Subject {
 
 // Evaluate implements pipeline.Evaluator.
 func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
+	if s.Type == finding.ResourcePullRequest {
+		return g.evaluateOverride(ctx, s)
+	}
 	if g.Settings.RepositoryExempt(s.Name) {
 		return finding.Decision{}, nil
 	}

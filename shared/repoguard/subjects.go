@@ -51,9 +51,13 @@ type cgAssociation struct {
 // one; UpdateApprovalRuleTemplateContent concerns every repository the
 // template is associated with; DeleteApprovalRuleTemplate every repository
 // (the template, and so its associations, is gone); CodeGuru Reviewer's
-// DisassociateRepository the association's CodeCommit repository. Exempt
-// repositories are left out.
+// DisassociateRepository the association's CodeCommit repository; the
+// batch, rename and override records as renames.go and overrides.go say.
+// Exempt repositories are left out.
 func (g *Guard) SubjectsContext(ctx context.Context, rec cloudtrail.Record) ([]pipeline.Subject, error) {
+	if rec.EventSource == cloudtrail.SourceCodeCommit && rec.Operation() == cloudtrail.OverridePullRequestApprovalRules {
+		return overrideSubjects(rec)
+	}
 	var names []string
 	var err error
 	switch rec.EventSource {
@@ -111,6 +115,12 @@ func (g *Guard) codeCommitSubjects(ctx context.Context, rec cloudtrail.Record) (
 		return g.repositoriesFor(ctx, req.ApprovalRuleTemplateName)
 	case cloudtrail.DeleteApprovalRuleTemplate:
 		return g.allRepositories(ctx)
+	case cloudtrail.BatchDisassociateApprovalRuleTemplateFromRepositories:
+		return batchSubjects(rec)
+	case cloudtrail.UpdateApprovalRuleTemplateName:
+		return g.templateRenameSubjects(ctx, rec)
+	case cloudtrail.UpdateRepositoryName:
+		return repositoryRenameSubjects(rec)
 	}
 	return nil, nil
 }
