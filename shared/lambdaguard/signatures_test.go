@@ -142,10 +142,12 @@ func TestRevocationEventLeadsToTheFunctionsTheJobSigned(t *testing.T) {
 	}
 }
 
+// TestProfileRevocation revokes the release profile from a time in the
+// past, as Signer requires: before the world's code was signed, or after.
 func TestProfileRevocation(t *testing.T) {
 	cases := []struct {
 		name      string
-		effective time.Duration // from now, on the emulator's clock
+		effective time.Duration // from when the world was signed
 		want      []string
 		kinds     []finding.ActionKind
 	}{
@@ -157,7 +159,9 @@ func TestProfileRevocation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			b := signerBed(t)
-			b.revokeRelease(t, b.srv.Env.Clock.Now().Add(tc.effective))
+			signedAt := b.srv.Env.Clock.Now()
+			b.srv.Env.Clock.Advance(2 * time.Hour)
+			b.revokeRelease(t, signedAt.Add(tc.effective))
 			d, outs := b.evaluateAndAct(t, fn("lay"))
 			if got := ruleIDs(d); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 				t.Fatalf("findings %v, want %v", got, tc.want)
