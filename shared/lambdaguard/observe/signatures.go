@@ -89,7 +89,9 @@ func NewSignatures(api SignerAPI, cfg settings.Settings) *Signatures {
 	if cfg.Concurrency > 1 {
 		rate /= float64(cfg.Concurrency)
 	}
-	return &Signatures{api: api, cfg: cfg, limit: ratelimit.NewBucket("signer", rate, 1, nil),
+	// A second's worth of burst: a cold start's first function (a job and a
+	// profile) is not made to wait.
+	return &Signatures{api: api, cfg: cfg, limit: ratelimit.NewBucket("signer", rate, rate, nil),
 		jobs: map[string]jobAnswer{}, profiles: map[string]profileAnswer{}}
 }
 
