@@ -200,7 +200,7 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 			return finding.Decision{}, snap, fmt.Errorf("observe function %s: %w", name, err)
 		}
 	}
-	if err := g.checkSignatures(ctx, &snap); err != nil {
+	if err := g.checkSignatures(ctx, &snap, scope); err != nil {
 		return finding.Decision{}, snap, err
 	}
 	if decide.NeedsVersions(snap, g.Settings) {
@@ -210,7 +210,7 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 			}
 			return finding.Decision{}, snap, fmt.Errorf("observe versions of %s: %w", name, err)
 		}
-		if err := g.checkSignatures(ctx, &snap); err != nil {
+		if err := g.checkSignatures(ctx, &snap, scope); err != nil {
 			return finding.Decision{}, snap, err
 		}
 	}
@@ -221,7 +221,7 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 			}
 			return finding.Decision{}, snap, fmt.Errorf("observe aliases of %s: %w", name, err)
 		}
-		if err := g.checkSignatures(ctx, &snap); err != nil {
+		if err := g.checkSignatures(ctx, &snap, scope); err != nil {
 			return finding.Decision{}, snap, err
 		}
 	}

@@ -152,7 +152,7 @@ func TestProfileRevocation(t *testing.T) {
 		kinds     []finding.ActionKind
 	}{
 		{"effective before everything was signed: nothing holds, the function is contained", -time.Hour,
-			[]string{"lay lambda.revoked-signature", "lay/shared:1 lambda.untrusted-layer"},
+			[]string{"lay lambda.revoked-signature", "lay/shared:1 lambda.untrusted-layer", "lay:1 lambda.untrusted-version"},
 			[]finding.ActionKind{rules.ActionContain}},
 		{"effective after the signatures were made: they stay valid", time.Hour, nil, nil},
 	}
@@ -212,5 +212,24 @@ func TestExpiredLatestIsFound(t *testing.T) {
 	}
 	if len(outs) != 1 || outs[0].Taken.Kind != rules.ActionContain || outs[0].Status != pipeline.OutcomeDone {
 		t.Fatalf("outcomes %+v, want containment (no version to restore)", outs)
+	}
+}
+
+// TestRevokedJobOfAnUnroutedVersionIsFound: the revoked job signed only a
+// published version no alias routes to. Its revocation event judges every
+// version of the functions it signed, so the version is found, not only
+// $LATEST and the aliases.
+func TestRevokedJobOfAnUnroutedVersionIsFound(t *testing.T) {
+	b := signerBed(t)
+	job := b.revokeJob(t, "lay", "1")
+	d, err := b.guard.Evaluate(context.Background(), pipeline.Subject{Type: finding.ResourceSigningJob, Name: job})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ruleIDs(d); strings.Join(got, ",") != "lay:1 lambda.untrusted-version" {
+		t.Fatalf("findings %v, want lay's version 1 alone", got)
+	}
+	if !strings.Contains(d.Findings[0].Summary, "which AWS Signer shows revoked") {
+		t.Errorf("summary %q does not say why", d.Findings[0].Summary)
 	}
 }

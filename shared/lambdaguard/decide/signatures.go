@@ -78,15 +78,17 @@ type SignatureRef struct {
 	JobARN            string
 }
 
-// NeedsSignatures returns the signatures the decision still wants Signer's
-// word on, profile-trusted ones only (an untrusted or missing signature is
-// judged without Signer): first those of $LATEST and of the versions the
-// aliases route to; once those are known and something needs repairing,
-// those of the newest published version that would be the restore target.
-// The caller fills them in (observe.Signatures) and asks again: a target
-// whose signature does not hold makes the next one the candidate. Older
-// versions are never asked about, so a repair costs Signer calls for the
-// versions it passes over, not for the whole history.
+// NeedsSignatures returns the signatures an event's decision still wants
+// Signer's word on, profile-trusted ones only (an untrusted or missing
+// signature is judged without Signer): first those of $LATEST, of the
+// versions the aliases route to and of the versions read one by one (the
+// one an event published); once those are known and something needs
+// repairing, those of the newest published version that would be the
+// restore target. The caller fills them in (observe.Signatures) and asks
+// again: a target whose signature does not hold makes the next one the
+// candidate. Older listed versions are not asked about, so a repair costs
+// Signer calls for the versions it passes over, not for the whole history;
+// EverySignature serves the full judgements.
 func NeedsSignatures(s snapshot.Snapshot, cfg settings.Settings) []SignatureRef {
 	if cfg.FunctionExempt(s.Name) || s.PackageType == snapshot.PackageImage {
 		return nil
@@ -110,6 +112,11 @@ func NeedsSignatures(s snapshot.Snapshot, cfg settings.Settings) []SignatureRef 
 			}
 		}
 	}
+	if !s.VersionsListed {
+		for _, v := range newestFirst(s) {
+			add(v, s.Versions[v])
+		}
+	}
 	if len(out) > 0 || !repairWanted(s, cfg) {
 		return out
 	}
@@ -122,6 +129,24 @@ func NeedsSignatures(s snapshot.Snapshot, cfg settings.Settings) []SignatureRef 
 		return pending(v, c, cfg)
 	}
 	return nil
+}
+
+// EverySignature returns every profile-trusted signature of the snapshot
+// Signer has not been asked about: $LATEST's and every version's, for the
+// judgements that look at every published version (the sweep, audit, the
+// functions a revocation names).
+func EverySignature(s snapshot.Snapshot, cfg settings.Settings) []SignatureRef {
+	if cfg.FunctionExempt(s.Name) || s.PackageType == snapshot.PackageImage {
+		return nil
+	}
+	var out []SignatureRef
+	if s.LatestRead {
+		out = pending(snapshot.Latest, s.Latest, cfg)
+	}
+	for _, v := range newestFirst(s) {
+		out = append(out, pending(v, s.Versions[v], cfg)...)
+	}
+	return out
 }
 
 // pending returns the profile-trusted signatures of one version (code and

@@ -101,18 +101,19 @@ func TestDecideOnSignerAnswers(t *testing.T) {
 			s.Versions["3"] = withSig(s.Versions["3"], holds())
 		}, want{rules: []finding.RuleID{rules.RevokedSignature}, actions: []finding.ActionKind{rules.ActionRestoreCode},
 			params: map[string]string{ParamVersion: "3"}, summary: "$LATEST code signed by job"}},
-		{"a revoked newest version is passed over for the next", func(s *snapshot.Snapshot) {
+		{"a revoked newest version is passed over for the next, and flagged itself", func(s *snapshot.Snapshot) {
 			s.Latest = withSig(s.Latest, jobRevoked)
 			s.Versions["3"] = withSig(s.Versions["3"], profileRevokedBefore)
 			s.Versions["2"] = withSig(s.Versions["2"], holds())
-		}, want{rules: []finding.RuleID{rules.RevokedSignature}, actions: []finding.ActionKind{rules.ActionRestoreCode},
-			params: map[string]string{ParamVersion: "2"}}},
+		}, want{rules: []finding.RuleID{rules.RevokedSignature, rules.UntrustedVersion}, actions: []finding.ActionKind{rules.ActionRestoreCode},
+			params: map[string]string{ParamVersion: "2"}, summary: "version 3 of pay is signed at"}},
 		{"every version revoked by the profile ends in containment", func(s *snapshot.Snapshot) {
 			s.Latest = withSig(s.Latest, profileRevokedBefore)
 			for v, c := range s.Versions {
 				s.Versions[v] = withSig(c, profileRevokedBefore)
 			}
-		}, want{rules: []finding.RuleID{rules.RevokedSignature}, actions: []finding.ActionKind{rules.ActionContain}}},
+		}, want{rules: []finding.RuleID{rules.RevokedSignature, rules.UntrustedVersion, rules.UntrustedVersion, rules.UntrustedVersion},
+			actions: []finding.ActionKind{rules.ActionContain}}},
 		{"an expired $LATEST is an expired signature", func(s *snapshot.Snapshot) {
 			s.Latest = withSig(s.Latest, expired)
 			s.Versions["3"] = withSig(s.Versions["3"], holds())
@@ -226,6 +227,10 @@ func TestNeedsSignaturesAsksOnlyWhatTheDecisionUses(t *testing.T) {
 			s.Latest = withLayers(s.Latest, snapshot.Layer{ARN: layerOK, SigningProfileVersionARN: trustedV1})
 		}, "$LATEST,$LATEST"},
 		{"an exempt function asks nothing", func(s *snapshot.Snapshot) { s.Name = "sandbox-x" }, ""},
+		{"versions read one by one (an event's) are asked about with $LATEST", func(s *snapshot.Snapshot) {
+			s.VersionsListed = false
+			s.Versions = map[string]snapshot.Code{"4": signed("4", "s4")}
+		}, "$LATEST,4"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,5 +254,22 @@ func TestSetSignatureLeavesOtherSnapshotsAlone(t *testing.T) {
 	}
 	if copyOf.Layers[0].Signature != nil {
 		t.Error("setting a layer's signature changed another copy's layers")
+	}
+}
+
+func TestEverySignatureIsEveryTrustedSignatureNotYetAsked(t *testing.T) {
+	s := base()
+	s.Versions["2"] = withSig(s.Versions["2"], holds())
+	s.Versions["4"] = by("4", "s4", otherV1)
+	var got []string
+	for _, r := range EverySignature(s, cfg()) {
+		got = append(got, r.Version)
+	}
+	if strings.Join(got, ",") != "$LATEST,3,1" {
+		t.Errorf("every signature = %v, want $LATEST, 3 and 1 (2 known, 4 untrusted)", got)
+	}
+	s.Name = "sandbox-x"
+	if refs := EverySignature(s, cfg()); len(refs) != 0 {
+		t.Errorf("an exempt function asks %v", refs)
 	}
 }

@@ -117,14 +117,30 @@ func (c *Signatures) Check(ctx context.Context, s *snapshot.Snapshot) error {
 		if len(refs) == 0 {
 			return nil
 		}
-		for _, ref := range refs {
-			sig, err := c.Signature(ctx, ref.ProfileVersionARN, ref.JobARN, s.Account)
-			if err != nil {
-				return fmt.Errorf("signature of %s %s: %w", s.Name, ref.Version, err)
-			}
-			decide.SetSignature(s, ref, sig)
+		if err := c.fill(ctx, s, refs); err != nil {
+			return err
 		}
 	}
+}
+
+// CheckAll fills in Signer's word on every trusted signature of s
+// (decide.EverySignature), for a judgement of every published version.
+func (c *Signatures) CheckAll(ctx context.Context, s *snapshot.Snapshot) error {
+	if err := c.fill(ctx, s, decide.EverySignature(*s, c.cfg)); err != nil {
+		return err
+	}
+	return c.Check(ctx, s)
+}
+
+func (c *Signatures) fill(ctx context.Context, s *snapshot.Snapshot, refs []decide.SignatureRef) error {
+	for _, ref := range refs {
+		sig, err := c.Signature(ctx, ref.ProfileVersionARN, ref.JobARN, s.Account)
+		if err != nil {
+			return fmt.Errorf("signature of %s %s: %w", s.Name, ref.Version, err)
+		}
+		decide.SetSignature(s, ref, sig)
+	}
+	return nil
 }
 
 // Forget drops the answers about a signing job ARN or profile version ARN:

@@ -273,3 +273,22 @@ func TestSignerCallsArePacedAtTheInstancesShare(t *testing.T) {
 		t.Errorf("three calls took %v, want them a second apart", took)
 	}
 }
+
+func TestCheckAllAsksAboutEveryVersion(t *testing.T) {
+	f := newFake()
+	now := sigNow
+	snap := signedSnap(sigJobA)
+	snap.Versions = map[string]snapshot.Code{
+		"1": {Version: "1", PackageType: snapshot.PackageZip, SigningProfileVersionARN: sigVersion, SigningJobARN: sigJobB},
+	}
+	snap.VersionsListed = true
+	if err := checker(f, &now).CheckAll(context.Background(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Latest.Signature == nil || snap.Versions["1"].Signature == nil {
+		t.Fatalf("signatures not filled: $LATEST %+v, version 1 %+v", snap.Latest.Signature, snap.Versions["1"].Signature)
+	}
+	if len(f.calls) != 3 {
+		t.Errorf("calls %v, want two jobs and one profile", f.calls)
+	}
+}
