@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/selfguard/selfguard/infra/emulator"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
+	"github.com/selfguard/selfguard/infra/emulator/repoemu"
 	"github.com/selfguard/selfguard/infra/localorg"
+	"github.com/selfguard/selfguard/infra/org"
 	"github.com/selfguard/selfguard/infra/orgaudit"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -30,6 +33,7 @@ func functions(n int) func(account, region string) *emulator.World {
 				Name: name, CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": name}},
 			})
 		}
+		w.Repos = repoemu.World{Repositories: []repoemu.Repository{{Name: fmt.Sprintf("fn-%s-%s-repo", account[len(account)-2:], region), DefaultBranch: "main"}}}
 		return w
 	}
 }
@@ -81,6 +85,9 @@ func TestOrganizationAuditOfALocalOrganization(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got, want := res.Repositories, 5; got != want {
+		t.Errorf("repositories evaluated = %d, want %d", got, want)
+	}
 	if got := res.Functions; got != 5*5 {
 		t.Errorf("functions evaluated = %d, want 5 account-regions × 5", got)
 	}
@@ -113,5 +120,38 @@ func TestOrganizationAuditOfALocalOrganization(t *testing.T) {
 	sort.Strings(want)
 	if !reflect.DeepEqual(unreachable, want) {
 		t.Errorf("unreachable:\n got %q\nwant %q", unreachable, want)
+	}
+}
+
+// TestAuditRoleAllowsEveryCallTheAuditMakes audits a local organization and
+// holds every call the members' emulators answered to the actions
+// infra/org/audit-role.yaml allows.
+func TestAuditRoleAllowsEveryCallTheAuditMakes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	lo := startOrg(t, localorg.Options{Members: 1, Regions: []string{"eu-west-1"}, World: functions(3)})
+	allowed, err := org.AuditRoleActions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := orgaudit.Run(ctx, orgaudit.Options{
+		Accounts: []orgaudit.Account{{ID: lo.Members[0]}}, Role: localorg.DefaultRole, Base: lo.AuditorConfig("eu-west-1"), Rate: 14,
+	})
+	if err != nil || len(res.Unreachable) > 0 {
+		t.Fatalf("audit: %v, unreachable %+v", err, res.Unreachable)
+	}
+	var called []string
+	for _, srv := range lo.Emulators {
+		for _, s := range srv.Env.Calls.Stats() {
+			called = append(called, s.Service+":"+s.Operation)
+		}
+	}
+	if len(called) < 5 {
+		t.Fatalf("the emulators saw only %v", called)
+	}
+	for _, c := range append(called, "account:ListRegions") {
+		if !slices.Contains(allowed, c) {
+			t.Errorf("the audit called %s, which the audit role does not allow", c)
+		}
 	}
 }
