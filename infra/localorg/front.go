@@ -14,6 +14,10 @@ import (
 // ServeHTTP routes a request to the organization's own APIs or to the
 // emulator of the caller's account and the region it signed for.
 func (o *Org) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == CallsPath {
+		awsproto.WriteJSON(w, http.StatusOK, o.Calls())
+		return
+	}
 	cred, ok := awsproto.ParseCredential(r)
 	if !ok {
 		awsproto.WriteRESTJSONError(w, awsproto.Errorf(http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token"))
@@ -41,6 +45,32 @@ func (o *Org) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		srv.ServeHTTP(w, r)
 	}
+}
+
+// CallsPath serves Calls as JSON (no AWS path begins with it).
+const CallsPath = "/_localorg/calls"
+
+// Usage is one account-region's Lambda control-plane calls and 429s.
+type Usage struct {
+	Control   int64 `json:"control"`
+	Throttled int64 `json:"throttled"`
+}
+
+// Calls returns each member account-region's usage of its shared Lambda
+// control-plane bucket, the one the audit's time is bounded by.
+func (o *Org) Calls() map[string]Usage {
+	out := map[string]Usage{}
+	for k, srv := range o.Emulators {
+		var u Usage
+		for _, s := range srv.Env.Calls.Stats() {
+			if s.Service == "lambda" && s.Bucket == "control-plane" {
+				u.Control += s.Calls
+				u.Throttled += s.Throttled
+			}
+		}
+		out[k] = u
+	}
+	return out
 }
 
 func invalidToken() *awsproto.Error {

@@ -125,10 +125,14 @@ func (o *Org) Close() {
 
 // AuditorConfig is the SDK configuration of the security account's
 // auditor with every service the audit calls pointed at the organization.
-func (o *Org) AuditorConfig(region string) aws.Config {
+func (o *Org) AuditorConfig(region string) aws.Config { return AuditorConfig(o.URL, region) }
+
+// AuditorConfig is the auditor's SDK configuration for an organization
+// served at url (by another process, say).
+func AuditorConfig(url, region string) aws.Config {
 	return aws.Config{
 		Region:       region,
-		BaseEndpoint: aws.String(o.URL),
+		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider(AuditorKey, AuditorSecret, ""),
 		HTTPClient:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}},
 	}
