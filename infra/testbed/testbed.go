@@ -202,7 +202,7 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 	if name == "" {
 		name = id
 	}
-	actor := roleActor(b.Account, id, name, cfg.Role)
+	actor := roleActorIn(b.Account, id, name, cfg.Role)
 	b.Emulator.Identities.Add(actor)
 	b.Roles[id] = cfg.Role
 	env := map[string]string{}
@@ -238,7 +238,12 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 // roleActor is the identity a function's execution role has in CloudTrail:
 // an assumed-role session whose issuer is exactly the role's ARN, named
 // after the function (session) as Lambda names it.
-func roleActor(account, id, session, roleARN string) awsproto.Actor {
+func roleActor(id, session, roleARN string) awsproto.Actor {
+	return roleActorIn(Account, id, session, roleARN)
+}
+
+// roleActorIn is roleActor in another account.
+func roleActorIn(account, id, session, roleARN string) awsproto.Actor {
 	sum := sha256.Sum256([]byte(id))
 	key := strings.ToUpper(fmt.Sprintf("ASIALOCAL%x", sum[:6]))
 	roleName := roleARN[strings.LastIndex(roleARN, "/")+1:]
