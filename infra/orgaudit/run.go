@@ -30,6 +30,8 @@ const (
 	// side by side for little memory each; the bound keeps memory flat
 	// however large the organization.
 	DefaultParallel = 128
+	// DefaultRole is the audit role's name in infra/org/audit-role.yaml.
+	DefaultRole = "selfguard-audit"
 	// DefaultSessionName names the audit's role sessions in the members'
 	// CloudTrail.
 	DefaultSessionName = "selfguard-audit"
