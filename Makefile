@@ -83,3 +83,21 @@ clean:
 BURST_FUNCTIONS ?= 200
 bench-burst: tools
 	$(GO) run ./infra/loadtest/cmd/burst -functions $(BURST_FUNCTIONS)
+
+# The organization audit (docs/organizations.md): ORG_ACCOUNTS member
+# accounts (a list: one run each) × 2 regions × 100 functions, every
+# account-region an emulator with Lambda's real quotas, in a process of its
+# own; wall time against the floor and the audit's peak heap. ORG_PARALLEL
+# bounds the account-regions audited at once. About a minute per run.
+ORG_ACCOUNTS ?= 10,25,50
+ORG_PARALLEL ?= 128
+.PHONY: bench-org org-template
+bench-org:
+	SELFGUARD_BENCH_ACCOUNTS=$(ORG_ACCOUNTS) SELFGUARD_BENCH_PARALLEL=$(ORG_PARALLEL) \
+	  $(GO) test -run '^$$' -bench '^BenchmarkOrgAudit$$' -benchtime 1x -timeout 30m ./infra/orgaudit
+
+# The member StackSet template is template.yaml transformed offline (service-
+# managed StackSets take no transforms); infra/org's tests fail until it is
+# regenerated after template.yaml changes.
+org-template:
+	python3 infra/org/transform.py template.yaml > infra/org/member.template.json

@@ -88,6 +88,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.BoolVar(&o.repositoriesOnly, "repositories-only", false, "audit CodeCommit repositories only")
 	fs.Float64Var(&o.rate, "rate", settings.DefaultLambdaRate, "Lambda control-plane calls per second to spend (of the account's 15)")
 	fs.IntVar(&o.workers, "workers", 2, "functions evaluated at once")
+	org := orgFlags(fs)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -112,6 +113,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	// Audit never repairs, whatever SELFGUARD_MODE says.
 	cfg.Mode = finding.ModeMonitor
+	if org.accountsFrom != "" {
+		return runOrgAudit(ctx, o, *org, cfg, stdout, stderr)
+	}
 	rep, err := audit(ctx, o, cfg, newProgress(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)

@@ -83,6 +83,13 @@ func Run(ctx context.Context, w io.Writer, opts Options) ([]Result, error) {
 			return results, err
 		}
 	}
+	if opts.Only == "" || strings.Contains(OrganizationScenario, opts.Only) {
+		r, err := runOrganization(ctx, w, opts.Root)
+		if err != nil {
+			return results, err
+		}
+		results = append(results, r)
+	}
 	return results, nil
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/selfguard/selfguard/infra/moto"
 	"github.com/selfguard/selfguard/infra/runtime"
 	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/settings"
 )
 
 // The local account's identity and the stack name template.yaml is
@@ -61,16 +62,24 @@ type Options struct {
 	LogWriter io.Writer
 	// Env adds or overrides function environment variables (all functions).
 	Env map[string]string
+	// Account and Region place the local account (default Account and
+	// Region): a member account of a local organization, say.
+	Account, Region string
+	// AlertTopics are further topics the guards publish every alert to,
+	// as a member stack with a central alert topic does.
+	AlertTopics []string
 }
 
 // Bed is a running local account.
 type Bed struct {
-	Emulator  *emulator.Server
-	URL       string // the emulator's base URL
-	Moto      *moto.Server
-	Bus       *eventbus.Bus
-	Template  *eventbus.Template
-	Functions map[string]*runtime.Function
+	// Account and Region are where the local account is.
+	Account, Region string
+	Emulator        *emulator.Server
+	URL             string // the emulator's base URL
+	Moto            *moto.Server
+	Bus             *eventbus.Bus
+	Template        *eventbus.Template
+	Functions       map[string]*runtime.Function
 	// Roles maps each running function to its execution role's ARN; the
 	// function calls AWS as an actor of the same name with that role.
 	Roles map[string]string
@@ -86,7 +95,13 @@ type Bed struct {
 
 // Start brings the local account up. Close it when done.
 func Start(ctx context.Context, opts Options) (b *Bed, err error) {
-	b = &Bed{Functions: map[string]*runtime.Function{}, Roles: map[string]string{}}
+	b = &Bed{Functions: map[string]*runtime.Function{}, Roles: map[string]string{}, Account: opts.Account, Region: opts.Region}
+	if b.Account == "" {
+		b.Account = Account
+	}
+	if b.Region == "" {
+		b.Region = Region
+	}
 	defer func() {
 		if err != nil {
 			b.Close()
@@ -107,7 +122,7 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 		return nil, err
 	}
 
-	b.Emulator = emulator.New(Account, Region)
+	b.Emulator = emulator.New(b.Account, b.Region)
 	if opts.World != nil {
 		if err = b.Emulator.LoadWorld(opts.World); err != nil {
 			return nil, fmt.Errorf("load world: %w", err)
@@ -119,7 +134,7 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 	b.close = append(b.close, func() { b.ln.Close() })
 
 	b.Template, err = eventbus.LoadTemplate(filepath.Join(root, "template.yaml"), eventbus.TemplateOptions{
-		Parameters: opts.Parameters, AccountID: Account, Region: Region, StackName: StackName,
+		Parameters: opts.Parameters, AccountID: b.Account, Region: b.Region, StackName: StackName,
 		Physical: map[string]string{"AlertTopic": b.TopicARN, "LedgerTable": b.LedgerName, "DeadLetterQueue": b.DLQURL},
 	})
 	if err != nil {
@@ -152,8 +167,8 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 		Publisher: topicPublisher{b},
 		TimeScale: scale,
 		Duplicate: opts.Duplicate,
-		Account:   Account,
-		Region:    Region,
+		Account:   b.Account,
+		Region:    b.Region,
 	})
 	b.close = append(b.close, b.Bus.Close)
 	return b, nil
@@ -187,18 +202,21 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 	if name == "" {
 		name = id
 	}
-	actor := roleActor(id, name, cfg.Role)
+	actor := roleActorIn(b.Account, id, name, cfg.Role)
 	b.Emulator.Identities.Add(actor)
 	b.Roles[id] = cfg.Role
 	env := map[string]string{}
 	for k, v := range cfg.Environment {
 		env[k] = v
 	}
-	for _, kv := range append(emulator.SDKEnv(b.URL, Region, actor), b.Moto.Env()...) {
+	for _, kv := range append(emulator.SDKEnv(b.URL, b.Region, actor), b.Moto.Env()...) {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
 	env["AWS_SESSION_TOKEN"] = "local-session-" + id
+	if t, ok := env[settings.EnvTopicARN]; ok && len(opts.AlertTopics) > 0 {
+		env[settings.EnvTopicARN] = strings.Join(append([]string{t}, opts.AlertTopics...), ",")
+	}
 	// Last, so a test can point a service elsewhere (an outage) too.
 	for k, v := range opts.Env {
 		env[k] = v
@@ -221,16 +239,21 @@ func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string
 // an assumed-role session whose issuer is exactly the role's ARN, named
 // after the function (session) as Lambda names it.
 func roleActor(id, session, roleARN string) awsproto.Actor {
+	return roleActorIn(Account, id, session, roleARN)
+}
+
+// roleActorIn is roleActor in another account.
+func roleActorIn(account, id, session, roleARN string) awsproto.Actor {
 	sum := sha256.Sum256([]byte(id))
 	key := strings.ToUpper(fmt.Sprintf("ASIALOCAL%x", sum[:6]))
 	roleName := roleARN[strings.LastIndex(roleARN, "/")+1:]
 	return awsproto.Actor{
 		Name: id, AccessKeyID: key, SecretKey: "local-secret-" + id, SourceIP: "192.0.2.30",
 		Identity: awsproto.Identity{
-			Type: "AssumedRole", PrincipalID: "AROA" + key[4:] + ":" + session, AccountID: Account,
-			ARN: "arn:aws:sts::" + Account + ":assumed-role/" + roleName + "/" + session,
+			Type: "AssumedRole", PrincipalID: "AROA" + key[4:] + ":" + session, AccountID: account,
+			ARN: "arn:aws:sts::" + account + ":assumed-role/" + roleName + "/" + session,
 			SessionContext: &awsproto.SessionContext{SessionIssuer: awsproto.SessionIssuer{
-				Type: "Role", PrincipalID: "AROA" + key[4:], ARN: roleARN, AccountID: Account, UserName: roleName,
+				Type: "Role", PrincipalID: "AROA" + key[4:], ARN: roleARN, AccountID: account, UserName: roleName,
 			}},
 		},
 	}
@@ -356,7 +379,7 @@ func (b *Bed) creds(actor string) (aws.CredentialsProvider, error) {
 }
 
 func (b *Bed) config(actor string) aws.Config {
-	cfg := aws.Config{Region: Region, Credentials: credentials.NewStaticCredentialsProvider("moto", "moto", "")}
+	cfg := aws.Config{Region: b.Region, Credentials: credentials.NewStaticCredentialsProvider("moto", "moto", "")}
 	if actor != "" {
 		p, err := b.creds(actor)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -17,7 +18,9 @@ type SNS interface {
 
 // Publisher sends alerts to an SNS topic.
 type Publisher struct {
-	Client   SNS
+	Client SNS
+	// TopicARN is the alert topic, or several separated by commas: in an
+	// organization the member's own topic and the security account's.
 	TopicARN string
 }
 
@@ -31,23 +34,41 @@ func (p *Publisher) SendSummary(ctx context.Context, s Summary) error {
 	return p.Publish(ctx, FormatSummary(s))
 }
 
-// Publish sends a formatted message.
+// Publish sends a formatted message to every topic. A topic that fails
+// does not keep the message from the others; the error names it, and the
+// caller's retry may send the others a duplicate (alerts are at least once).
 func (p *Publisher) Publish(ctx context.Context, m Message) error {
-	if p.TopicARN == "" {
+	var topics []string
+	for _, t := range strings.Split(p.TopicARN, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			topics = append(topics, t)
+		}
+	}
+	if len(topics) == 0 {
 		return errors.New("publish alert: no topic configured")
 	}
+	var errs []error
+	for _, t := range topics {
+		if err := p.publish(ctx, t, m); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Publisher) publish(ctx context.Context, topic string, m Message) error {
 	attrs := make(map[string]snstypes.MessageAttributeValue, len(m.Attributes))
 	for k, v := range m.Attributes {
 		attrs[k] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
 	}
 	_, err := p.Client.Publish(ctx, &sns.PublishInput{
-		TopicArn:          aws.String(p.TopicARN),
+		TopicArn:          aws.String(topic),
 		Subject:           aws.String(m.Subject),
 		Message:           aws.String(m.Body),
 		MessageAttributes: attrs,
 	})
 	if err != nil {
-		return fmt.Errorf("publish alert %q: %w", m.Subject, err)
+		return fmt.Errorf("publish alert %q to %s: %w", m.Subject, topic, err)
 	}
 	return nil
 }
