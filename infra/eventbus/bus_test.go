@@ -466,9 +466,14 @@ func TestLoadTemplateResolvesFunctionNameRoleAndEnvironment(t *testing.T) {
 	if fn.Name != "sg-lambda-guard" || fn.Role != "arn:aws:iam::"+testAccount+":role/sg-lambda-guard" {
 		t.Errorf("name %q role %q", fn.Name, fn.Role)
 	}
+	if fn.MaximumRetryAttempts != 2 || fn.MaximumEventAge != time.Hour || !strings.Contains(fn.OnFailure, ":sg-DeadLetterQueue") {
+		t.Errorf("asynchronous invocation: %d retries, %v, on failure %q; want Globals' 2, 1h and the dead-letter queue",
+			fn.MaximumRetryAttempts, fn.MaximumEventAge, fn.OnFailure)
+	}
 	env := fn.Environment
 	if env["SELFGUARD_MODE"] != "enforce" || env["SELFGUARD_TOPIC_ARN"] != "arn:aws:sns:eu-west-1:111122223333:real-topic" ||
-		env["SELFGUARD_REQUIRED_APPROVALS"] != "1" || !strings.Contains(env["SELFGUARD_GUARD_ROLE_ARNS"], ":role/sg-repo-guard") {
+		env["SELFGUARD_REQUIRED_APPROVALS"] != "1" || env["SELFGUARD_GUARD_ROLE_ARNS"] != "arn:aws:iam::"+testAccount+":role/sg-lambda-guard,arn:aws:iam::"+testAccount+
+		":role/sg-repo-guard,arn:aws:iam::"+testAccount+":role/sg-sweep-worker" {
 		t.Errorf("environment = %v", env)
 	}
 }

@@ -90,6 +90,13 @@ func newResolver(top map[string]any, opts TemplateOptions) (*resolver, error) {
 				continue // CloudFormation does not create it
 			}
 		}
+		if typ == typeServerlessFunction {
+			merged, err := MergeGlobals(r.globalFn, props, m["IgnoreGlobals"])
+			if err != nil {
+				return nil, fmt.Errorf("resource %s: %w", id, err)
+			}
+			props = merged
+		}
 		r.resources[id] = resource{Type: typ, Properties: props, Condition: cond}
 	}
 	return r, nil

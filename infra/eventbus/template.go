@@ -487,23 +487,21 @@ func (r *resolver) functionSettings(id string, res resource, cfg *FunctionConfig
 		cfg.Role, _ = v.(string)
 	}
 	cfg.Environment = map[string]string{}
-	for _, src := range []map[string]any{r.globalFn, res.Properties} {
-		env, _ := src["Environment"].(map[string]any)
-		vars, ok := env["Variables"]
-		if !ok {
+	env, _ := res.Properties["Environment"].(map[string]any) // Globals merged in
+	vars, ok := env["Variables"]
+	if !ok {
+		return nil
+	}
+	v, err := r.resolve(vars)
+	if err != nil {
+		return fmt.Errorf("%s: Environment: %w", id, err)
+	}
+	m, _ := v.(map[string]any)
+	for k, val := range m {
+		if val == nil {
 			continue
 		}
-		v, err := r.resolve(vars)
-		if err != nil {
-			return fmt.Errorf("%s: Environment: %w", id, err)
-		}
-		m, _ := v.(map[string]any)
-		for k, val := range m {
-			if _, none := val.(noValue); none || val == nil {
-				continue
-			}
-			cfg.Environment[k] = fmt.Sprint(val)
-		}
+		cfg.Environment[k] = fmt.Sprint(scalarString(val))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/selfguard/selfguard/infra/eventbus"
 	"github.com/selfguard/selfguard/shared/alert"
 	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/lambdaguard"
@@ -88,13 +89,14 @@ func TestRolesGrantExactlyWhatTheCodeCalls(t *testing.T) {
 
 // TestWritesAreScopedToFunctions: the guards' Lambda writes are limited to
 // function ARNs of the account and region, never "*"; a mapping's update to
-// event source mapping ARNs.
+// event source mapping ARNs; in the roles' own policies and in the managed
+// policies they share.
 func TestWritesAreScopedToFunctions(t *testing.T) {
 	doc := readTemplate(t)
 	res := doc["Resources"].(map[string]any)
 	for id, r := range res {
 		m := r.(map[string]any)
-		if m["Type"] != "AWS::IAM::Role" {
+		if m["Type"] != "AWS::IAM::Role" && m["Type"] != "AWS::IAM::ManagedPolicy" {
 			continue
 		}
 		for _, st := range statements(m) {
@@ -126,11 +128,27 @@ func readTemplate(t *testing.T) map[string]any {
 	return doc
 }
 
-// rolePolicies returns, per function, the actions its role's inline
-// policies allow.
+// functionProperties are a SAM function's properties with the template's
+// Globals applied, as SAM's transform applies them.
+func functionProperties(t *testing.T, doc map[string]any, id string) map[string]any {
+	t.Helper()
+	fn := doc["Resources"].(map[string]any)[id].(map[string]any)
+	globals, _ := doc["Globals"].(map[string]any)
+	global, _ := globals["Function"].(map[string]any)
+	props, _ := fn["Properties"].(map[string]any)
+	merged, err := eventbus.MergeGlobals(global, props, fn["IgnoreGlobals"])
+	if err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	return merged
+}
+
+// rolePolicies returns, per function, the actions its role allows: its
+// inline policies and the template's managed policies attached to it (by
+// the role's ManagedPolicyArns or the policy's Roles).
 func rolePolicies(t *testing.T) map[string][]string {
-	doc := readTemplate(t)
-	res := doc["Resources"].(map[string]any)
+	t.Helper()
+	res := readTemplate(t)["Resources"].(map[string]any)
 	out := map[string][]string{}
 	for id, r := range res {
 		m := r.(map[string]any)
@@ -139,11 +157,16 @@ func rolePolicies(t *testing.T) map[string][]string {
 		}
 		props, _ := m["Properties"].(map[string]any)
 		ref, _ := props["Role"].(string) // !GetAtt Role.Arn decodes as "Role.Arn"
-		role, ok := res[strings.TrimSuffix(ref, ".Arn")].(map[string]any)
+		roleID := strings.TrimSuffix(ref, ".Arn")
+		role, ok := res[roleID].(map[string]any)
 		if !ok {
 			continue
 		}
-		for _, st := range statements(role) {
+		sts := statements(role)
+		for _, p := range attachedPolicies(t, res, roleID) {
+			sts = append(sts, statements(res[p].(map[string]any))...)
+		}
+		for _, st := range sts {
 			if st["Effect"] == "Allow" {
 				out[id] = append(out[id], actions(st)...)
 			}
@@ -152,12 +175,58 @@ func rolePolicies(t *testing.T) map[string][]string {
 	return out
 }
 
-// statements returns a role's inline policy statements. A statement under
-// `!If [Condition, statement, !Ref AWS::NoValue]` (decoded as that list)
-// counts as granted: the role holds it when the condition is chosen.
-func statements(role map[string]any) []map[string]any {
+// awsManagedPolicies are the AWS managed policies a role may have: only the
+// basic execution role, for the function's own logs. Its actions are not the
+// code's calls and are not counted.
+var awsManagedPolicies = map[string]bool{
+	"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": true,
+}
+
+// attachedPolicies are the template's managed policies attached to a role.
+// A role that names any other managed policy than the basic execution role
+// fails the test: what that grants is not checked here.
+func attachedPolicies(t *testing.T, res map[string]any, roleID string) []string {
+	t.Helper()
+	attached := map[string]bool{}
+	props, _ := res[roleID].(map[string]any)["Properties"].(map[string]any)
+	arns, _ := props["ManagedPolicyArns"].([]any)
+	for _, a := range arns {
+		s, _ := a.(string) // !Ref Policy decodes as "Policy"
+		if awsManagedPolicies[s] {
+			continue
+		}
+		if p, ok := res[s].(map[string]any); !ok || p["Type"] != "AWS::IAM::ManagedPolicy" {
+			t.Errorf("role %s has managed policy %v, which is neither the template's nor one this test knows", roleID, a)
+			continue
+		}
+		attached[s] = true
+	}
+	for id, r := range res {
+		m := r.(map[string]any)
+		if m["Type"] != "AWS::IAM::ManagedPolicy" {
+			continue
+		}
+		pp, _ := m["Properties"].(map[string]any)
+		roles, _ := pp["Roles"].([]any)
+		if slices.Contains(roles, any(roleID)) {
+			attached[id] = true
+		}
+	}
+	out := make([]string, 0, len(attached))
+	for id := range attached {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// statements returns the statements of a role's inline policies or of a
+// managed policy. A statement under `!If [Condition, statement, !Ref
+// AWS::NoValue]` (decoded as that list) counts as granted: the role holds it
+// when the condition is chosen.
+func statements(resource map[string]any) []map[string]any {
 	var out []map[string]any
-	for _, s := range rawStatements(role) {
+	for _, s := range rawStatements(resource) {
 		switch st := s.(type) {
 		case map[string]any:
 			out = append(out, st)
@@ -172,12 +241,16 @@ func statements(role map[string]any) []map[string]any {
 	return out
 }
 
-func rawStatements(role map[string]any) []any {
-	props, _ := role["Properties"].(map[string]any)
-	pols, _ := props["Policies"].([]any)
-	var out []any
+func rawStatements(resource map[string]any) []any {
+	props, _ := resource["Properties"].(map[string]any)
+	docs := []any{props["PolicyDocument"]} // a managed policy's
+	pols, _ := props["Policies"].([]any)   // a role's inline ones
 	for _, p := range pols {
-		doc, _ := p.(map[string]any)["PolicyDocument"].(map[string]any)
+		docs = append(docs, p.(map[string]any)["PolicyDocument"])
+	}
+	var out []any
+	for _, d := range docs {
+		doc, _ := d.(map[string]any)
 		sts, _ := doc["Statement"].([]any)
 		out = append(out, sts...)
 	}
@@ -195,7 +268,7 @@ func TestDeletingVersionsIsGrantedOnlyWhenChosen(t *testing.T) {
 	granted := map[string]bool{}
 	for id, r := range res {
 		m := r.(map[string]any)
-		if m["Type"] != "AWS::IAM::Role" {
+		if m["Type"] != "AWS::IAM::Role" && m["Type"] != "AWS::IAM::ManagedPolicy" {
 			continue
 		}
 		for _, s := range rawStatements(m) {

@@ -10,7 +10,8 @@ import (
 // on its errors and throttles; every dead-letter queue has a depth alarm. All
 // alarms notify the alert topic: a failing guard is itself an alert.
 func TestNothingIsLostSilently(t *testing.T) {
-	res := readTemplate(t)["Resources"].(map[string]any)
+	doc := readTemplate(t)
+	res := doc["Resources"].(map[string]any)
 	alarmed := map[string]map[string]bool{} // resource → metric → alarmed to the topic
 	for _, r := range res {
 		m := r.(map[string]any)
@@ -38,7 +39,7 @@ func TestNothingIsLostSilently(t *testing.T) {
 		m := r.(map[string]any)
 		switch m["Type"] {
 		case "AWS::Serverless::Function":
-			p := m["Properties"].(map[string]any)
+			p := functionProperties(t, doc, id)
 			for _, metric := range []string{"Errors", "Throttles"} {
 				if !alarmed[id][metric] {
 					t.Errorf("%s has no %s alarm", id, metric)

@@ -8,9 +8,9 @@ import "testing"
 // of LambdaRate; a burst of changes then cannot scale the guard past the
 // rate the operator configured and starve the account's own deploys.
 func TestInstancesOfAGuardShareItsLambdaRate(t *testing.T) {
-	res := readTemplate(t)["Resources"].(map[string]any)
+	doc := readTemplate(t)
 	for _, id := range []string{"LambdaGuardFunction", "SweepWorkerFunction"} {
-		p := res[id].(map[string]any)["Properties"].(map[string]any)
+		p := functionProperties(t, doc, id)
 		reserved, _ := p["ReservedConcurrentExecutions"].(string) // !Ref X decodes as "X"
 		env, _ := p["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
