@@ -4,6 +4,6 @@
 // requests/s per account and region that the customer's deploy pipelines
 // share, so the guards take only a configured share of it (5/s by default).
 // Each attempt, retries included, waits for a token from a client-side token
-// bucket; on top, the SDK's adaptive retry mode backs off when AWS answers
+// bucket (golang.org/x/time/rate's, timed by an injectable clock); on top, the SDK's adaptive retry mode backs off when AWS answers
 // 429 TooManyRequestsException. Counts per bucket feed the benchmarks.
 package ratelimit

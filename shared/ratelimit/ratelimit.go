@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/selfguard/selfguard/shared/ratelimit/adaptive"
 )
@@ -49,56 +49,52 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Bucket is a token bucket: rate tokens a second, holding at most burst.
+// Bucket paces calls with golang.org/x/time/rate's token bucket: rate
+// tokens a second, holding at most burst. It takes the time from its Clock
+// instead of rate.Limiter.Wait's real one, so tests pace calls on a fake
+// clock, and counts the tokens it hands out.
 type Bucket struct {
-	name  string
-	rate  float64
-	burst float64
-	clock Clock
+	name    string
+	limiter *rate.Limiter
+	clock   Clock
 
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
-	calls  int64
-	waited time.Duration
+	mu    sync.Mutex
+	calls int64
 }
 
-// NewBucket returns a full bucket.
-func NewBucket(name string, rate, burst float64, clock Clock) *Bucket {
+// NewBucket returns a full bucket. A burst below one is one; a fractional
+// burst rounds down, so instances sharing a rate never burst above it
+// together.
+func NewBucket(name string, perSecond, burst float64, clock Clock) *Bucket {
 	if clock == nil {
 		clock = realClock{}
 	}
-	if burst < 1 {
-		burst = 1
-	}
-	return &Bucket{name: name, rate: rate, burst: burst, clock: clock, tokens: burst, last: clock.Now()}
+	b := max(1, int(burst))
+	l := rate.NewLimiter(rate.Limit(perSecond), b)
+	return &Bucket{name: name, limiter: l, clock: clock}
 }
 
-// Wait takes one token, sleeping until one is free or ctx ends.
+// Wait takes one token, sleeping until it is due or ctx ends; a token
+// reserved for a wait that ctx ends goes back to the bucket.
 func (b *Bucket) Wait(ctx context.Context) error {
-	for {
-		b.mu.Lock()
-		now := b.clock.Now()
-		if now.After(b.last) {
-			b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-			b.last = now
-		}
-		if b.tokens >= 1 {
-			b.tokens--
-			b.calls++
-			b.mu.Unlock()
-			return nil
-		}
-		need := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
-		if need < time.Millisecond {
-			need = time.Millisecond
-		}
-		b.waited += need
-		b.mu.Unlock()
-		if err := b.clock.Sleep(ctx, need); err != nil {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("wait for %s rate limit: %w", b.name, err)
+	}
+	now := b.clock.Now()
+	r := b.limiter.ReserveN(now, 1)
+	if !r.OK() {
+		return fmt.Errorf("wait for %s rate limit: a call can never be allowed at %v/s", b.name, b.limiter.Limit())
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		if err := b.clock.Sleep(ctx, d); err != nil {
+			r.CancelAt(b.clock.Now())
 			return fmt.Errorf("wait for %s rate limit: %w", b.name, err)
 		}
 	}
+	b.mu.Lock()
+	b.calls++
+	b.mu.Unlock()
+	return nil
 }
 
 // Calls returns how many tokens the bucket has handed out.
@@ -106,13 +102,6 @@ func (b *Bucket) Calls() int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.calls
-}
-
-// Waited returns the total time callers were told to wait.
-func (b *Bucket) Waited() time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.waited
 }
 
 // Limiter routes each Lambda operation to its bucket.

@@ -11,15 +11,17 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
-// fakeClock only pretends to sleep: Sleep moves its time forward.
+// fakeClock only pretends to sleep: Sleep moves its time forward, or, with
+// interrupt set, fails as a context ending mid-sleep would.
 type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	slept  time.Duration
-	cancel bool
+	mu        sync.Mutex
+	now       time.Time
+	slept     time.Duration
+	interrupt bool
 }
 
 func newClock() *fakeClock { return &fakeClock{now: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)} }
@@ -32,6 +34,9 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.interrupt {
+		return context.DeadlineExceeded
+	}
 	c.now = c.now.Add(d)
 	c.slept += d
 	return nil
@@ -49,6 +54,9 @@ func TestBucketPacesCalls(t *testing.T) {
 		{"beyond the burst calls wait a token each", 5, 5, 15, 2 * time.Second},
 		{"a burst of one paces from the second call", 10, 1, 11, time.Second},
 		{"the GetFunction rate", GetFunctionRate, GetFunctionRate, 150, 2 * time.Second},
+		// An instance's share of 5/s among two: 2.5/s, bursting 2, not 3.
+		{"a fractional burst rounds down", 2.5, 2.5, 3, 400 * time.Millisecond},
+		{"a burst below one is one", 0.5, 0.5, 2, 2 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,6 +107,28 @@ func TestBucketWaitEndsWithContext(t *testing.T) {
 	}
 }
 
+// TestBucketReturnsTheTokenOfAnInterruptedWait: a call whose context ends
+// while it waits takes no token, so the next caller does not wait for it.
+func TestBucketReturnsTheTokenOfAnInterruptedWait(t *testing.T) {
+	c := newClock()
+	b := NewBucket("b", 1, 1, c)
+	_ = b.Wait(context.Background())
+	c.interrupt = true
+	if err := b.Wait(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("interrupted Wait = %v", err)
+	}
+	c.interrupt = false
+	if err := b.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c.slept != time.Second {
+		t.Errorf("the call after an interrupted one slept %v, want 1s (one token at 1/s, not two)", c.slept)
+	}
+	if b.Calls() != 2 {
+		t.Errorf("calls %d, want 2", b.Calls())
+	}
+}
+
 func TestLimiterRoutesOperations(t *testing.T) {
 	l := New(0, newClock())
 	tests := []struct{ op, bucket string }{
@@ -112,7 +142,7 @@ func TestLimiterRoutesOperations(t *testing.T) {
 			t.Errorf("%s draws on %s, want %s", tt.op, got, tt.bucket)
 		}
 	}
-	if r := l.Bucket("UpdateAlias").rate; r != DefaultControlRate {
+	if r := l.Bucket("UpdateAlias").limiter.Limit(); r != DefaultControlRate {
 		t.Errorf("default control rate %v", r)
 	}
 }
@@ -155,7 +185,10 @@ func client(srv *httptest.Server, l *Limiter) *lambda.Client {
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}, nil
 		}),
-	}, l.LambdaOptions())
+	}, l.LambdaOptions(), func(o *lambda.Options) {
+		// Keep the test quick: the policy, not the backoff, is tested.
+		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, 1)
+	})
 }
 
 func TestLambdaClientCountsAttemptsPerBucket(t *testing.T) {
@@ -177,18 +210,21 @@ func TestLambdaClientCountsAttemptsPerBucket(t *testing.T) {
 	}
 }
 
+// TestLambdaClientRetriesTooManyRequests: a 429 is retried, and the retry
+// takes a token too. One throttle only: after each, the SDK's adaptive mode
+// slows the client on the real clock, which this test does not need.
 func TestLambdaClientRetriesTooManyRequests(t *testing.T) {
-	srv, attempts := lambdaAPI(t, 2)
+	srv, attempts := lambdaAPI(t, 1)
 	l := New(5, newClock())
 	c := client(srv, l)
 	out, err := c.ListFunctions(context.Background(), &lambda.ListFunctionsInput{})
 	if err != nil {
-		t.Fatalf("429s were not retried: %v", err)
+		t.Fatalf("a 429 was not retried: %v", err)
 	}
-	if len(out.Functions) != 1 || *attempts != 3 {
+	if len(out.Functions) != 1 || *attempts != 2 {
 		t.Errorf("functions %d, attempts %d", len(out.Functions), *attempts)
 	}
-	if got := l.Counts()[BucketControl]; got != 3 {
-		t.Errorf("control bucket let %d attempts through, want 3 (retries take tokens too)", got)
+	if got := l.Counts()[BucketControl]; got != 2 {
+		t.Errorf("control bucket let %d attempts through, want 2 (the retry takes a token too)", got)
 	}
 }
