@@ -184,13 +184,13 @@ func (r *resolver) intrinsic(name string, arg any) (any, error) {
 	case "Ref":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, errors.New("Ref needs a name")
+			return nil, errors.New("a Ref needs a name")
 		}
 		return r.ref(s)
 	case "Condition":
 		s, ok := arg.(string)
 		if !ok {
-			return nil, errors.New("Condition needs a name")
+			return nil, errors.New("a Condition needs a name")
 		}
 		return r.condition(s)
 	case "Fn::GetAtt":
@@ -342,7 +342,7 @@ func (r *resolver) ref(name string) (any, error) {
 	if res, ok := r.resources[name]; ok {
 		return r.physicalID(name, res), nil
 	}
-	return nil, fmt.Errorf("Ref to unknown name %s", name)
+	return nil, fmt.Errorf("a Ref to unknown name %s", name)
 }
 
 // physicalID is the value Ref gives for a resource: a name or an ARN that

@@ -373,7 +373,7 @@ func toInt(v any) (int, error) {
 func targetInput(t *Target, props map[string]any) error {
 	if in, ok := props["Input"].(string); ok {
 		if !json.Valid([]byte(in)) {
-			return fmt.Errorf("Input is not valid JSON")
+			return errors.New("the target's Input is not valid JSON")
 		}
 		t.Input = in
 	}

@@ -58,13 +58,11 @@ func EnsureRIE(ctx context.Context) (string, error) {
 	return p, nil
 }
 
+// goTool finds the go command; go test puts its own on PATH.
 func goTool() (string, error) {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p, nil
-	}
-	p := filepath.Join(goruntime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err != nil {
-		return "", errors.New("the go tool is not on PATH")
+	p, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("the go tool is not on PATH: %w", err)
 	}
 	return p, nil
 }
