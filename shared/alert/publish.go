@@ -73,14 +73,5 @@ func (p *Publisher) publish(ctx context.Context, topic string, m Message) error 
 	return nil
 }
 
-// Discard drops alerts; the read-only paths (selfguard evaluate) use it.
-type Discard struct{}
-
-// Send does nothing.
-func (Discard) Send(context.Context, Alert) error { return nil }
-
-// SendSummary does nothing.
-func (Discard) SendSummary(context.Context, Summary) error { return nil }
-
 // Permissions are the IAM actions publishing needs (on the topic).
 var Permissions = []string{"sns:Publish"}

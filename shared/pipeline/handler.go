@@ -44,7 +44,6 @@ type Ledger interface {
 // The real implementations satisfy the pipeline's interfaces.
 var (
 	_ Alerter = (*alert.Publisher)(nil)
-	_ Alerter = alert.Discard{}
 	_ Ledger  = (*ledger.Table)(nil)
 	_ Ledger  = (*ledger.Memory)(nil)
 )

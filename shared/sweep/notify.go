@@ -9,7 +9,7 @@ import (
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
-// Sender is what the alert publisher offers (alert.Publisher, alert.Discard).
+// Sender is what the alert publisher (alert.Publisher) offers.
 type Sender interface {
 	Send(ctx context.Context, a alert.Alert) error
 	SendSummary(ctx context.Context, s alert.Summary) error
