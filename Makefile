@@ -1,17 +1,35 @@
-# selfguard - build, test and demo entry points.
-# `make test` is what CI runs (.ci/run); `make demo` plays the offline demo.
+# selfguard - build, test and demo entry points. `make help` lists them.
+# `make test` is what CI runs (.ci/run); `make check` is the quick look
+# before a commit; `make demo` plays the offline demo.
 
 SHELL := /bin/bash
 GO ?= go
 GOARCH ?= arm64
+# Tools, pinned: go install puts them in .bin.
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+STATICCHECK_VERSION := v0.8.2
+DEADCODE_VERSION := v0.52.0
 BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 
-.PHONY: all build test demo tools lint unit fuzz bench bench-sweep clean
+# What `make check` leaves to `make test`: the packages whose tests start
+# moto or the Runtime Interface Emulator (a test bed, the demo), the race
+# detector and the fuzzing. What it runs needs only Go and cfn-lint.
+MODULE := github.com/selfguard/selfguard
+NEEDS_MOTO_OR_RIE := $(addprefix $(MODULE)/,infra/testbed infra/runtime infra/demo infra/cli infra/loadtest \
+	infra/moto infra/emulator/difftest shared/sweep shared/ledger shared/alert shared/deps)
+
+.DEFAULT_GOAL := build
+.PHONY: help all build test check demo tools lint unit race fuzz deadcode bench bench-sweep bench-burst clean
+
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 all: build
+
+build: ## compile every package
+	$(GO) build ./...
 
 # --- SAM builds these (BuildMethod: makefile): one target per function -----
 build-LambdaGuardFunction:
@@ -26,63 +44,76 @@ build-SweepFunction:
 build-SweepWorkerFunction:
 	GOOS=linux GOARCH=$(GOARCH) CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweep-worker
 
-build:
-	$(GO) build ./...
-
 # --- Tools: installed on demand, pinned -----------------------------------
-tools: $(BIN)/aws-lambda-rie
+tools: $(BIN)/aws-lambda-rie $(BIN)/staticcheck ## install the test tools (RIE, staticcheck; moto, cfn-lint if missing)
 	@command -v moto_server >/dev/null || pip install --quiet 'moto[server]>=5,<6'
 	@command -v cfn-lint >/dev/null || pip install --quiet 'cfn-lint>=1,<2'
 
 $(BIN)/aws-lambda-rie:
 	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/deadcode:
+	GOBIN=$(BIN) $(GO) install golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION)
+
 # --- Checks ----------------------------------------------------------------
-lint:
+check: lint ## quick: lint, and the tests that need neither moto nor the RIE
+	$(GO) test -count=1 $(filter-out $(NEEDS_MOTO_OR_RIE),$(shell $(GO) list ./...))
+
+lint: $(BIN)/staticcheck ## gofmt, go vet, staticcheck, cfn-lint
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$bad" ]; then echo "gofmt would change: $$bad"; exit 1; fi
 	$(GO) vet ./...
+	staticcheck ./...
 	cfn-lint template.yaml infra/signing-profile.yaml
 
-unit:
+unit: ## every package's tests, e2e included (moto, RIE, ../shared/testdata)
 	$(GO) test -count=1 ./...
+
+race: ## shared/ under the race detector
+	$(GO) test -race -count=1 ./shared/...
 
 # Each fuzz target runs briefly in `make test`; FUZZTIME=10m for a longer run.
 FUZZTIME ?= 5s
-fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null; \
+fuzz: ## each fuzz target for FUZZTIME (5s)
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+	    echo "fuzz $$dir $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir >/dev/null; \
 	  done; done
 
-test: tools lint unit fuzz
+deadcode: $(BIN)/deadcode ## functions no main and no test reaches
+	deadcode -test ./...
 
-demo: tools
+test: tools lint unit race fuzz ## what CI runs: lint, unit, race, fuzz
+
+demo: tools ## the offline demo: guards under the RIE on a local account
 	$(GO) run ./infra/cmd/selfguard demo
 
 # Performance figures (docs/performance.md): the decision micro-benchmarks,
 # then infra/bench/perf end to end (RIE, moto, emulator, boto3 peer); about
 # 5 minutes. Not part of `make test`. The sweep has its own target below.
-bench: tools
+bench: tools ## decision benchmarks and the end-to-end latency figures (~5 min)
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./infra/bench ./shared/lambdaguard/decide ./infra/eventpattern
 	$(GO) run ./infra/bench/perf
 
 # The sweep of a local account of 10,000 functions under Lambda's real
 # quotas (docs/sweep.md); SWEEP_FUNCTIONS=1000 for a quicker look.
 SWEEP_FUNCTIONS ?= 10000
-bench-sweep:
+bench-sweep: ## the sweep of SWEEP_FUNCTIONS (10,000) functions under Lambda's quotas
 	SELFGUARD_BENCH_FUNCTIONS=$(SWEEP_FUNCTIONS) $(GO) test -run '^$$' -bench '^BenchmarkSweep10k$$' -benchtime 1x -timeout 60m ./shared/sweep
-
-clean:
-	rm -rf $(BIN) .aws-sam
 
 # Hardening under load and faults (docs/hardening.md): a burst of change
 # events (BURST_FUNCTIONS x 5) under Lambda's real quotas with 20% injected
 # errors, then SNS and DynamoDB outages; prints PASS/FAIL per check. About
 # 18 minutes at the default size; not part of `make test`.
 BURST_FUNCTIONS ?= 200
-bench-burst: tools
+bench-burst: tools ## a burst of changes under quotas and outages (~18 min)
 	$(GO) run ./infra/loadtest/cmd/burst -functions $(BURST_FUNCTIONS)
+
+clean: ## remove .bin and SAM's build output
+	rm -rf $(BIN) .aws-sam
 
 # The organization audit (docs/organizations.md): ORG_ACCOUNTS member
 # accounts (a list: one run each) × 2 regions × 100 functions, every
@@ -92,12 +123,12 @@ bench-burst: tools
 ORG_ACCOUNTS ?= 10,25,50
 ORG_PARALLEL ?= 128
 .PHONY: bench-org org-template
-bench-org:
+bench-org: ## the audit of a local organization of ORG_ACCOUNTS accounts (~1 min a run)
 	SELFGUARD_BENCH_ACCOUNTS=$(ORG_ACCOUNTS) SELFGUARD_BENCH_PARALLEL=$(ORG_PARALLEL) \
 	  $(GO) test -run '^$$' -bench '^BenchmarkOrgAudit$$' -benchtime 1x -timeout 30m ./infra/orgaudit
 
 # The member StackSet template is template.yaml transformed offline (service-
 # managed StackSets take no transforms); infra/org's tests fail until it is
 # regenerated after template.yaml changes.
-org-template:
+org-template: ## regenerate infra/org/member.template.json after template.yaml changes
 	python3 infra/org/transform.py template.yaml > infra/org/member.template.json
