@@ -21,7 +21,7 @@ NEEDS_MOTO_OR_RIE := $(addprefix $(MODULE)/,infra/testbed infra/runtime infra/de
 	infra/moto infra/emulator/difftest shared/sweep shared/ledger shared/alert shared/deps)
 
 .DEFAULT_GOAL := build
-.PHONY: help all build test check demo tools lint unit race fuzz deadcode bench bench-sweep bench-burst clean
+.PHONY: help all build test check demo tools lint unit unit-rest race fuzz deadcode bench bench-sweep bench-burst clean
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,11 @@ unit: ## every package's tests, e2e included (moto, RIE, ../shared/testdata)
 race: ## shared/ under the race detector
 	$(GO) test -race -count=1 ./shared/...
 
+# In `make test` shared/ runs once, under the race detector (race), and the
+# rest without it: the same tests as unit, without compiling shared/ twice.
+unit-rest:
+	$(GO) test -count=1 ./functions/... ./infra/...
+
 # Each fuzz target runs briefly in `make test`; FUZZTIME=10m for a longer run.
 FUZZTIME ?= 5s
 fuzz: ## each fuzz target for FUZZTIME (5s)
@@ -86,7 +91,7 @@ fuzz: ## each fuzz target for FUZZTIME (5s)
 deadcode: $(BIN)/deadcode ## functions no main and no test reaches
 	deadcode -test ./...
 
-test: tools lint unit race fuzz ## what CI runs: lint, unit, race, fuzz
+test: tools lint unit-rest race fuzz ## what CI runs: lint, every test (shared/ under -race), fuzz
 
 demo: tools ## the offline demo: guards under the RIE on a local account
 	$(GO) run ./infra/cmd/selfguard demo
