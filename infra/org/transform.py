@@ -97,17 +97,23 @@ def publishes_alerts(statement):
 
 
 def alert_roles(resources):
-    """The roles allowed to publish to the member's alert topic."""
-    roles = []
+    """The roles allowed to publish to the member's alert topic: by their own
+    policies, a policy naming them, or a managed policy they attach."""
+    roles, managed = [], set()
     for name, res in sorted(resources.items()):
         props = res.get("Properties", {})
-        if res["Type"] == "AWS::IAM::Role":
-            for pol in props.get("Policies", []):
-                if any(publishes_alerts(s) for s in pol["PolicyDocument"]["Statement"]):
-                    roles.append({"Ref": name})
-        elif res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        if res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             if any(publishes_alerts(s) for s in props.get("PolicyDocument", {}).get("Statement", [])):
                 roles.extend(props.get("Roles", []))
+                managed.add(name)
+    for name, res in sorted(resources.items()):
+        props = res.get("Properties", {})
+        if res["Type"] != "AWS::IAM::Role":
+            continue
+        own = any(publishes_alerts(s) for pol in props.get("Policies", []) for s in pol["PolicyDocument"]["Statement"])
+        attached = any(isinstance(a, dict) and a.get("Ref") in managed for a in props.get("ManagedPolicyArns", []))
+        if own or attached:
+            roles.append({"Ref": name})
     unique = []
     for r in roles:
         if r not in unique:
