@@ -104,12 +104,6 @@ func Must(id finding.RuleID) Rule {
 	return r
 }
 
-// GetAction returns the action kind's declaration.
-func GetAction(k finding.ActionKind) (Action, bool) {
-	a, ok := byKind[k]
-	return a, ok
-}
-
 // Finding starts a finding of rule id on a resource, with the rule's
 // resource type and severity.
 func Finding(id finding.RuleID, resource, arn, summary, detail string) finding.Finding {
