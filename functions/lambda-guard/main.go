@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
@@ -21,6 +22,7 @@ import (
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/ratelimit"
+	"github.com/selfguard/selfguard/shared/sweep"
 )
 
 func main() {
@@ -34,6 +36,10 @@ func main() {
 	guard := lambdaguard.New(client, d.Settings)
 	guard.History = d.Ledger // what it contained, to judge a lifted containment
 	guard.Signatures = observe.NewSignatures(deps.Signer(d.AWS, os.Getenv), d.Settings)
+	if d.Settings.SweepQueueURL != "" {
+		// A changed code signing config's functions go to the sweep workers.
+		guard.Batches = &sweep.SQSQueue{Client: sqs.NewFromConfig(d.AWS), URL: d.Settings.SweepQueueURL}
+	}
 	h := &pipeline.Handler{
 		Name: "lambda-guard",
 		Evaluator: pipeline.Composite{

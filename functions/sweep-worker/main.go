@@ -71,6 +71,7 @@ func handler() (*sweep.WorkerHandler, error) {
 			},
 			RecheckRepository: rg.Evaluate,
 			Exposure:          eg, ExposureActor: eg,
+			CodeSigningConfigs: lg,
 		},
 		Runs:     &sweep.Runs{DB: db, Table: cfg.LedgerTable},
 		Findings: ledger.NewTable(db, cfg.LedgerTable),

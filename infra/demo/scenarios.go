@@ -204,6 +204,29 @@ func codeScenarios() []Scenario {
 			},
 		},
 		{
+			Name: "mallory makes signed orders-api load her code through NODE_OPTIONS and releases it", Mode: "enforce",
+			Play: loaderRelease,
+			Check: func(ctx context.Context, b *testbed.Bed, alerts []testbed.Alert) error {
+				if err := aliasIs(ctx, b, testbed.Orders, "prod", "1"); err != nil {
+					return err
+				}
+				out, err := b.Lambda(emulator.ActorAdmin).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(testbed.Orders)})
+				if err != nil {
+					return err
+				}
+				if e := out.Configuration.Environment; e != nil && e.Variables["NODE_OPTIONS"] != "" {
+					return fmt.Errorf("orders-api $LATEST still sets NODE_OPTIONS=%s", e.Variables["NODE_OPTIONS"])
+				}
+				if err := alerted(alerts, testbed.Orders, "lambda.loader-variable", "done"); err != nil {
+					return err
+				}
+				if err := alertSays(alerts, "lambda.loader-variable", "To undo:", "NODE_OPTIONS"); err != nil {
+					return err
+				}
+				return alerted(alerts, testbed.Orders+":prod", "lambda.alias-untrusted-version", "done")
+			},
+		},
+		{
 			Name: "alice creates a repository without review", Mode: "monitor",
 			Play: createRepo,
 			Check: func(ctx context.Context, b *testbed.Bed, alerts []testbed.Alert) error {
@@ -310,6 +333,27 @@ func codeSigningGap(ctx context.Context, b *testbed.Bed) error {
 		return err
 	}
 	return waitUpdated(ctx, l, testbed.Orders)
+}
+
+// loaderRelease is signed code made to load other code by configuration
+// alone: Lambda verifies the package, not what NODE_OPTIONS preloads.
+func loaderRelease(ctx context.Context, b *testbed.Bed) error {
+	l := b.Lambda(mallory)
+	if _, err := l.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String(testbed.Orders),
+		Environment:  &types.Environment{Variables: map[string]string{"NODE_OPTIONS": "--require /tmp/implant.js"}},
+	}); err != nil {
+		return err
+	}
+	if err := waitUpdated(ctx, l, testbed.Orders); err != nil {
+		return err
+	}
+	v, err := l.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String(testbed.Orders)})
+	if err != nil {
+		return err
+	}
+	_, err = l.UpdateAlias(ctx, &lambda.UpdateAliasInput{FunctionName: aws.String(testbed.Orders), Name: aws.String("prod"), FunctionVersion: v.Version})
+	return err
 }
 
 func createRepo(ctx context.Context, b *testbed.Bed) error {

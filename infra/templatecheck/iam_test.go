@@ -48,7 +48,8 @@ func expected() map[string][]string {
 		return out
 	}
 	return map[string][]string{
-		"LambdaGuardFunction": guardAll(lambdaGuardActions(), alert.Permissions, ledger.Permissions, encrypted, onFailure),
+		// The guard also fans a changed code signing config out to the sweep queue.
+		"LambdaGuardFunction": guardAll(lambdaGuardActions(), lambdaguard.FanOutPermissions, alert.Permissions, ledger.Permissions, encrypted, onFailure),
 		"RepoGuardFunction":   guardAll(repoGuardActions(), alert.Permissions, ledger.Permissions, encrypted, onFailure),
 		// The lister sends batches (sqs:SendMessage, also its on-failure
 		// destination) and records the run.

@@ -87,6 +87,7 @@ type Bed struct {
 	InboxURL   string // an SQS queue subscribed to the alert topic
 	LedgerName string // the DynamoDB ledger table
 	DLQURL     string // the functions' on-failure queue
+	SweepURL   string // the sweep queue, where the Lambda guard fans work out
 
 	ln    net.Listener
 	close []func()
@@ -134,7 +135,8 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 
 	b.Template, err = eventbus.LoadTemplate(filepath.Join(root, "template.yaml"), eventbus.TemplateOptions{
 		Parameters: opts.Parameters, AccountID: b.Account, Region: b.Region, StackName: StackName,
-		Physical: map[string]string{"AlertTopic": b.TopicARN, "LedgerTable": b.LedgerName, "DeadLetterQueue": b.DLQURL},
+		Physical: map[string]string{"AlertTopic": b.TopicARN, "LedgerTable": b.LedgerName, "DeadLetterQueue": b.DLQURL,
+			"SweepQueue": b.SweepURL},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load template: %w", err)
@@ -290,6 +292,11 @@ func (b *Bed) createAlerting(ctx context.Context) error {
 		return fmt.Errorf("create dead-letter queue: %w", err)
 	}
 	b.DLQURL = *dlq.QueueUrl
+	sq, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(StackName + "-sweep")})
+	if err != nil {
+		return fmt.Errorf("create sweep queue: %w", err)
+	}
+	b.SweepURL = *sq.QueueUrl
 	b.LedgerName = StackName + "-ledger"
 	if _, err = ddb.CreateTable(ctx, ledger.CreateTableInput(b.LedgerName)); err != nil {
 		return fmt.Errorf("create ledger table: %w", err)

@@ -16,6 +16,9 @@ const (
 	WarnCSCID         = "csc-releasewarnonly01"
 	UnsignedLayer     = "shared-utils"
 	SignedLayer       = "shared-utils-signed"
+	// PartnerAccount publishes an unsigned layer: a layer of another account.
+	PartnerAccount  = "444455556666"
+	PartnerLayerARN = "arn:aws:lambda:" + Region + ":" + PartnerAccount + ":layer:partner-tools:1"
 
 	Payments = "payments-api" // signed, Warn CSC (AWS's default policy): unsigned code deploys
 	Orders   = "orders-api"   // signed, Enforce CSC
@@ -61,6 +64,7 @@ func DemoWorld() *emulator.World {
 			Layers: []lambdaemu.LayerWorld{
 				{Name: SignedLayer, CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"lib/utils.sh": "utils 1"}, SignedBy: ReleaseProfile}},
 				{Name: UnsignedLayer, CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"lib/utils.sh": "utils, patched"}}},
+				{Name: "partner-tools", Account: PartnerAccount, Version: 1, CodeWorld: lambdaemu.CodeWorld{Files: map[string]string{"lib/tools.sh": "partner"}}},
 			},
 			Functions: []lambdaemu.FunctionWorld{
 				fn(Payments, WarnCSCID, nil),

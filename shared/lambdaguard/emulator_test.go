@@ -357,7 +357,7 @@ func TestUntrustedLayerReplacedByTheTrustedVersionsLayers(t *testing.T) {
 		t.Fatalf("attacker adds a layer: %v", err)
 	}
 	d, outs := b.evaluateAndAct(t, fn("lay"))
-	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionRestoreLayers {
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionRestoreConfiguration {
 		t.Fatalf("decision %v %+v, outcomes %+v", kinds(d), d.Findings, outs)
 	}
 	ls := b.latest(t, "lay").Configuration.Layers
@@ -509,7 +509,9 @@ func TestEventCostsOnTheQuotaBuckets(t *testing.T) {
 	}{
 		{"code event, the configured CSC attached", fn("web"), cscARN, 1, 1},
 		{"code event, a CSC other than the configured one", fn("web"), "", 1, 2},
-		{"weighted alias event on trusted versions", pipeline.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, cscARN, 1, 1},
+		// GetAlias and the version list, which holds the routed versions:
+		// whether a version may run takes the versions before it.
+		{"weighted alias event on trusted versions", pipeline.Subject{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}, cscARN, 0, 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

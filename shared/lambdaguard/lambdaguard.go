@@ -48,6 +48,9 @@ type Guard struct {
 	// Signatures asks AWS Signer whether trusted signatures still hold
 	// (signatures.go); nil judges them on their profile alone.
 	Signatures *observe.Signatures
+	// Batches, when set, takes the functions of a changed code signing
+	// config to the sweep workers (fanout.go); nil judges them in line.
+	Batches Batches
 }
 
 // History reads the ledger's audit entries of one resource.
@@ -76,11 +79,13 @@ func Permissions() []string { return rules.Permissions(rules.CodeSigning, rules.
 func scopeOf(s pipeline.Subject) observe.Scope {
 	switch {
 	case s.Type == finding.ResourceAlias && s.Qualifier != "":
-		return observe.ScopeAlias(s.Qualifier)
+		return listingVersions(observe.ScopeAlias(s.Qualifier))
 	case s.Type == finding.ResourceCodeSigningConfig:
 		return observe.ScopeCodeSigningConfig
 	case s.Type == finding.ResourceFunction && isVersionNumber(s.Qualifier):
 		return observe.ScopePublished(s.Qualifier)
+	case s.Event != nil && s.Event.Operation() == cloudtrail.UpdateFunctionConfiguration:
+		return listingVersions(observe.ScopeCode)
 	}
 	return observe.ScopeCode
 }
@@ -95,6 +100,9 @@ func isVersionNumber(q string) bool {
 // the subject, the edge rules judge what it says was done as well.
 func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decision, error) {
 	if s.Type == finding.ResourceCodeSigningConfig {
+		if g.Batches != nil {
+			return g.fanOut(ctx, s)
+		}
 		return g.evaluateCSC(ctx, s.Name, s.Event)
 	}
 	if s.Type == finding.ResourceSigningJob || s.Type == finding.ResourceSigningProfile {
@@ -298,13 +306,13 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	g.settle(ctx, fn)
 	scope := scopeOf(s)
 	if a.Kind == rules.ActionMoveAlias {
-		scope = observe.ScopeAlias(a.Params[decide.ParamAlias])
+		scope = listingVersions(observe.ScopeAlias(a.Params[decide.ParamAlias]))
 	}
 	d, _, err := g.EvaluateFunction(ctx, fn, scope)
 	if err != nil {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
 	}
-	fresh, ok := d.Same(a)
+	fresh, ok := freshFor(d, a)
 	if !ok {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded,
 			Message: fn + " changed meanwhile and no longer needs " + string(a.Kind)}

@@ -28,7 +28,6 @@ const (
 const (
 	ActionMoveAlias         finding.ActionKind = "lambda.move-alias"
 	ActionRestoreCode       finding.ActionKind = "lambda.restore-code"
-	ActionRestoreLayers     finding.ActionKind = "lambda.restore-layers"
 	ActionContain           finding.ActionKind = "lambda.contain"
 	ActionAttachCSC         finding.ActionKind = "lambda.attach-csc"
 	ActionDeleteVersion     finding.ActionKind = "lambda.delete-version"
@@ -64,10 +63,11 @@ var actions = append([]Action{
 	{Kind: ActionMoveAlias, Done: "alias moved back", Permissions: []string{"lambda:UpdateAlias"}},
 	// A restore that cannot be verified ends in containment, so it needs
 	// that permission too.
+	// A code restore goes on to the configuration in the same repair.
 	{Kind: ActionRestoreCode, Done: "code restored",
-		Permissions: []string{"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PutFunctionConcurrency"}},
-	{Kind: ActionRestoreLayers, Done: "layers restored",
-		Permissions: []string{"lambda:GetFunction", "lambda:GetLayerVersion", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"}},
+		Permissions: []string{"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"}},
+	{Kind: ActionRestoreConfiguration, Done: "configuration restored",
+		Permissions: []string{"lambda:GetFunction", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"}},
 	{Kind: ActionContain, Done: "contained", Permissions: []string{"lambda:PutFunctionConcurrency"}},
 	{Kind: ActionAttachCSC, Done: "code signing attached",
 		Permissions: []string{"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"}},

@@ -31,6 +31,9 @@ const (
 	// versions no alias routes to ("true"); anything else but "false" or
 	// unset is an error, so that a typo never turns deletion on.
 	EnvDeleteUntrustedVersions = "SELFGUARD_DELETE_UNTRUSTED_VERSIONS"
+	EnvTrustedLayerAccounts    = "SELFGUARD_TRUSTED_LAYER_ACCOUNTS"
+	EnvTrustedLoaderVars       = "SELFGUARD_TRUSTED_LOADER_VARIABLES"
+	EnvSweepQueueURL           = "SELFGUARD_SWEEP_QUEUE_URL"
 )
 
 // Settings is one guard's configuration.
@@ -74,6 +77,16 @@ type Settings struct {
 	// Exposure holds who may invoke the code: trusted accounts, the
 	// organization and the exposure guard's exemptions.
 	Exposure Exposure
+	// TrustedLayerAccounts are the accounts, besides the function's own,
+	// whose layers a function may use.
+	TrustedLayerAccounts []string
+	// TrustedLoaderVariables are loader variables with their exact values
+	// ("NAME=value"), such as an observability wrapper, that a version may
+	// set and still be trusted.
+	TrustedLoaderVariables []string
+	// SweepQueueURL is the sweep queue; the Lambda guard fans the functions
+	// of a changed code signing config out to the sweep workers through it.
+	SweepQueueURL string
 }
 
 // Defaults used where a variable is unset.
@@ -105,6 +118,11 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		RequiredApprovals:    DefaultRequiredApprovals,
 		LambdaRate:           DefaultLambdaRate,
 		Concurrency:          1,
+		TrustedLayerAccounts: List(getenv(EnvTrustedLayerAccounts)),
+		// Values may hold commas (JAVA_TOOL_OPTIONS), so entries are
+		// separated by new lines or semicolons.
+		TrustedLoaderVariables: Lines(getenv(EnvTrustedLoaderVars)),
+		SweepQueueURL:          strings.TrimSpace(getenv(EnvSweepQueueURL)),
 	}
 	if s.ApprovalTemplate == "" {
 		s.ApprovalTemplate = DefaultApprovalTemplate
@@ -153,6 +171,16 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if s.Exposure, err = exposureFromEnv(getenv); err != nil {
 		return Settings{}, err
 	}
+	for _, a := range s.TrustedLayerAccounts {
+		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
+			return Settings{}, fmt.Errorf("%s: %q is not a 12-digit account id", EnvTrustedLayerAccounts, a)
+		}
+	}
+	for _, v := range s.TrustedLoaderVariables {
+		if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
+			return Settings{}, fmt.Errorf("%s: %q is not NAME=value", EnvTrustedLoaderVars, v)
+		}
+	}
 	for _, a := range s.GuardRoleARNs {
 		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":role/") {
 			return Settings{}, fmt.Errorf("%s: %q is not an IAM role ARN", EnvGuardRoleARNs, a)
@@ -178,6 +206,43 @@ func List(v string) []string {
 		}
 	}
 	return out
+}
+
+// Lines splits a value on new lines and semicolons, dropping blanks, for
+// lists whose entries may hold commas.
+func Lines(v string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == ';' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// LayerAccountTrusted reports whether a layer of account may be used by a
+// function of account own: its own account's, or a listed one's.
+func (s Settings) LayerAccountTrusted(layerAccount, own string) bool {
+	if layerAccount == "" || layerAccount == own || own == "" {
+		return true
+	}
+	for _, a := range s.TrustedLayerAccounts {
+		if a == layerAccount {
+			return true
+		}
+	}
+	return false
+}
+
+// LoaderVariableTrusted reports whether a loader variable with this exact
+// value is listed in TrustedLoaderVariables.
+func (s Settings) LoaderVariableTrusted(name, value string) bool {
+	for _, v := range s.TrustedLoaderVariables {
+		if v == name+"="+value {
+			return true
+		}
+	}
+	return false
 }
 
 // Trusted reports whether a signing profile version ARN is trusted: it is

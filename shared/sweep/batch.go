@@ -32,6 +32,17 @@ type Batch struct {
 	// Layers and Mappings are for the exposure rules.
 	Layers   []LayerVersion `json:"layers,omitempty"`
 	Mappings []Mapping      `json:"mappings,omitempty"`
+	// CodeSigningConfig and Names make a batch of the Lambda guard's
+	// fan-out: the functions (names) that use a code signing config whose
+	// policy changed, judged with that policy (fanout.go). Such a batch
+	// belongs to no sweep run.
+	CodeSigningConfig string   `json:"csc,omitempty"`
+	Names             []string `json:"names,omitempty"`
+	// Versions has each function's versions listed and judged: the event
+	// weakened the config, and versions may have been published meanwhile.
+	Versions bool `json:"versions,omitempty"`
+	// Cause is the event that led to a fan-out batch.
+	Cause *Cause `json:"cause,omitempty"`
 }
 
 // Function is what ListFunctions (FunctionVersion=ALL) and the code
@@ -56,6 +67,14 @@ type Version struct {
 	Layers           []Layer `json:"ly,omitempty"`
 	LastUpdateStatus string  `json:"u,omitempty"`
 	State            string  `json:"s,omitempty"`
+	// Handler, Runtime and Loaders (only the loader variables of the
+	// environment, decide.LoaderVariables) decide what the runtime enters
+	// and loads; EnvError says the listing could not show the variables.
+	Handler  string            `json:"hd,omitempty"`
+	Runtime  string            `json:"rt,omitempty"`
+	Loaders  map[string]string `json:"ld,omitempty"`
+	EnvError string            `json:"ee,omitempty"`
+	KMSKey   string            `json:"k,omitempty"`
 }
 
 // Layer is one layer version attached to a function version.
@@ -112,6 +131,7 @@ func versionOf(fc types.FunctionConfiguration) Version {
 	if v.Version == "" {
 		v.Version = snapshot.Latest
 	}
+	configurationOf(&v, fc)
 	for _, l := range fc.Layers {
 		v.Layers = append(v.Layers, Layer{
 			ARN: aws.ToString(l.Arn), SigningProfile: aws.ToString(l.SigningProfileVersionArn),
@@ -126,6 +146,7 @@ func (v Version) code() snapshot.Code {
 		Version: v.Version, RevisionID: v.RevisionID, CodeSha256: v.CodeSha256, PackageType: v.PackageType,
 		SigningProfileVersionARN: v.SigningProfile, SigningJobARN: v.SigningJob,
 		LastUpdateStatus: v.LastUpdateStatus, State: v.State,
+		Handler: v.Handler, Runtime: v.Runtime, Environment: v.Loaders, EnvironmentError: v.EnvError, KMSKeyARN: v.KMSKey,
 	}
 	if c.PackageType == "" {
 		c.PackageType = snapshot.PackageZip

@@ -122,11 +122,18 @@ func (h *WorkerHandler) one(ctx context.Context, body string) error {
 	}
 	log := logging.From(ctx).With().Str("run", b.Run).Int("batch", b.Index).Logger()
 	ctx = logging.With(ctx, log)
-	tr := &Tracker{Run: b.Run, Mode: h.Worker.Settings.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Now: h.Now}
+	tr := &Tracker{Run: b.Run, Mode: h.Worker.Settings.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Now: h.Now,
+		Cause: b.Cause}
 	w := h.Worker
 	w.Sink = tr
 	if err := w.Process(ctx, b); err != nil {
 		return fmt.Errorf("batch %d of run %s: %w", b.Index, b.Run, err)
+	}
+	if b.CodeSigningConfig != "" {
+		// A fan-out batch belongs to no sweep run: nothing to count or close.
+		log.Info().Str("code_signing_config", b.CodeSigningConfig).Int("functions", len(b.Names)).
+			Msg("code signing config batch evaluated")
+		return nil
 	}
 	log.Info().Int("functions", len(b.Functions)).
 		Int("repositories", len(b.Repositories)).Msg("sweep batch evaluated")

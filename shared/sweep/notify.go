@@ -33,6 +33,11 @@ func (a *Alerts) Notice(ctx context.Context, n Notice) error {
 		Guard: "sweep", Account: a.Account, Region: a.Region, Mode: n.Mode, Finding: n.Finding,
 		Event: alert.Event{ID: n.Run, Name: EventName, Actor: "unknown (found by the scheduled sweep; see CloudTrail)"},
 	}
+	if c := n.Cause; c != nil {
+		// A fan-out batch: the guard's own event, judged by the workers.
+		al.Guard = "lambda-guard (through the sweep workers)"
+		al.Event = alert.Event{ID: c.EventID, Name: c.EventName, Actor: c.Actor}
+	}
 	for _, act := range n.Actions {
 		rep := alert.ActionReport{Action: act, Status: alert.StatusPlanned}
 		for _, o := range n.Outcomes {

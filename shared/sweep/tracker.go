@@ -43,6 +43,8 @@ type Notice struct {
 	// Repaired says the state read after acting no longer has the
 	// finding, so the ledger closed it at once.
 	Repaired bool `json:"repaired,omitempty"`
+	// Cause is the event behind a fan-out batch; nil for the sweep.
+	Cause *Cause `json:"cause,omitempty"`
 }
 
 // Summary is the one alert per sweep that still finds something open.
@@ -73,6 +75,8 @@ type Tracker struct {
 	Runs     RunStore
 	Notify   Notifier
 	Now      func() time.Time
+	// Cause is the event behind a fan-out batch; nil for the sweep.
+	Cause *Cause
 }
 
 func (t *Tracker) now() time.Time {
@@ -99,7 +103,7 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 	if err != nil {
 		return fmt.Errorf("record finding: %w", err)
 	}
-	n := Notice{Run: t.Run, Mode: t.Mode, Change: seen.Change, Subject: r.Subject, Finding: f}
+	n := Notice{Run: t.Run, Mode: t.Mode, Change: seen.Change, Subject: r.Subject, Finding: f, Cause: t.Cause}
 	for _, a := range r.Decision.Actions {
 		if a.Answers(f.Rule) {
 			n.Actions = append(n.Actions, a)
@@ -115,6 +119,9 @@ func (t *Tracker) one(ctx context.Context, r Result, f finding.Finding, now time
 		return nil // already told (or being told by another delivery), nothing changed
 	}
 	entry := ledger.Entry{Time: now, EventName: "sweep", EventID: t.Run, Mode: t.Mode, Finding: f}
+	if t.Cause != nil {
+		entry.EventName, entry.EventID, entry.Actor = t.Cause.EventName, t.Cause.EventID, t.Cause.Actor
+	}
 	for _, a := range n.Actions {
 		rec := ledger.ActionRecord{Action: a, Status: "planned"}
 		for _, o := range n.Outcomes {

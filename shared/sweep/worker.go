@@ -93,12 +93,17 @@ type Worker struct {
 	// Signatures asks Signer whether trusted signatures still hold
 	// (signatures.go); nil judges them on their profile alone.
 	Signatures SignatureChecker
+	// CodeSigningConfigs judges fan-out batches (fanout.go); nil fails them.
+	CodeSigningConfigs CodeSigningJudge
 }
 
 // Process evaluates every resource of a batch. A resource that fails does
 // not stop the others; the errors are returned together, so the batch is
 // retried (evaluation is level-triggered, so repeating it is harmless).
 func (w *Worker) Process(ctx context.Context, b Batch) error {
+	if b.CodeSigningConfig != "" {
+		return w.codeSigningBatch(ctx, b)
+	}
 	var errs []error
 	for _, f := range b.Functions {
 		if err := ctx.Err(); err != nil {

@@ -37,13 +37,18 @@ type functionConfiguration struct {
 	PackageType                string
 	SigningProfileVersionArn   string `json:",omitempty"`
 	SigningJobArn              string `json:",omitempty"`
+	KMSKeyArn                  string `json:",omitempty"`
 	Architectures              []string
 	EphemeralStorage           ephemeralStorage
 	LoggingConfig              loggingConfig
 	SnapStart                  snapStart
 }
 
-type environment struct{ Variables map[string]string }
+type environment struct {
+	Variables map[string]string
+	// Error is set, and Variables not, when the caller may not decrypt.
+	Error *environmentError `json:",omitempty"`
+}
 type tracingConfig struct{ Mode string }
 type ephemeralStorage struct{ Size int32 }
 type loggingConfig struct{ LogFormat, LogGroup string }
@@ -71,6 +76,7 @@ func (s *Service) configOut(f *function, v *version, arn string, now time.Time) 
 		Architectures: c.Architectures, EphemeralStorage: ephemeralStorage{Size: 512},
 		LoggingConfig: loggingConfig{LogFormat: "Text", LogGroup: "/aws/lambda/" + f.Name},
 		SnapStart:     snapStart{ApplyOn: "None", OptimizationStatus: "Off"},
+		KMSKeyArn:     c.KMSKeyArn,
 	}
 	if c.Env != nil {
 		out.Environment = &environment{Variables: c.Env}
@@ -193,6 +199,7 @@ func (s *Service) createFunction(rc *reqCtx) (int, any, *awsproto.Error) {
 		Tags                 map[string]string
 		Architectures        []string
 		CodeSigningConfigArn string
+		KMSKeyArn            string
 	}
 	if err := rc.decode(&in); err != nil {
 		return 0, nil, err
@@ -247,7 +254,8 @@ func (s *Service) createFunction(rc *reqCtx) (int, any, *awsproto.Error) {
 		return 0, nil, err
 	}
 	cfg := config{Runtime: in.Runtime, Handler: in.Handler, Role: in.Role, Description: in.Description,
-		PackageType: in.PackageType, Timeout: 3, MemorySize: 128, Architectures: in.Architectures, Layers: layers, Code: code}
+		PackageType: in.PackageType, Timeout: 3, MemorySize: 128, Architectures: in.Architectures, Layers: layers, Code: code,
+		KMSKeyArn: in.KMSKeyArn}
 	if len(cfg.Architectures) == 0 {
 		cfg.Architectures = []string{"x86_64"}
 	}
@@ -463,6 +471,7 @@ func (s *Service) updateFunctionConfiguration(rc *reqCtx) (int, any, *awsproto.E
 		Runtime     *string
 		Layers      *[]string
 		RevisionId  string
+		KMSKeyArn   *string
 	}
 	if err := rc.decode(&in); err != nil {
 		return 0, nil, err
@@ -493,6 +502,7 @@ func (s *Service) updateFunctionConfiguration(rc *reqCtx) (int, any, *awsproto.E
 	set(&cfg.Handler, in.Handler)
 	set(&cfg.Description, in.Description)
 	set(&cfg.Runtime, in.Runtime)
+	set(&cfg.KMSKeyArn, in.KMSKeyArn)
 	if in.Timeout != nil {
 		cfg.Timeout = *in.Timeout
 	}

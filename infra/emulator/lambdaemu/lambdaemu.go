@@ -45,6 +45,9 @@ type Service struct {
 	policyBkt   *awsproto.Bucket
 	urlKey      []byte
 	routes      []route
+	// kmsKeys maps a customer managed key's ARN to who may decrypt with
+	// it through Lambda (kms.go).
+	kmsKeys map[string][]string
 }
 
 // New returns a Lambda with no resources, AWS's default quotas and the

@@ -62,6 +62,9 @@ type config struct {
 	Architectures []string
 	Layers        []layerRef
 	Code          codeInfo
+	// KMSKeyArn is the customer managed key of the environment, "" for
+	// Lambda's own key.
+	KMSKeyArn string
 }
 
 func (c config) clone() config {
@@ -81,7 +84,7 @@ func (c config) clone() config {
 func (c config) sameAs(p config) bool {
 	if c.Code.Sha256 != p.Code.Sha256 || c.Runtime != p.Runtime || c.Handler != p.Handler || c.Role != p.Role ||
 		c.Timeout != p.Timeout || c.MemorySize != p.MemorySize || c.Code.SigningJobArn != p.Code.SigningJobArn ||
-		len(c.Env) != len(p.Env) || len(c.Layers) != len(p.Layers) {
+		len(c.Env) != len(p.Env) || len(c.Layers) != len(p.Layers) || c.KMSKeyArn != p.KMSKeyArn {
 		return false
 	}
 	for k, v := range c.Env {

@@ -206,7 +206,7 @@ func (s *Service) ServeAWS(w http.ResponseWriter, r *http.Request, call *awsprot
 	if aerr != nil {
 		writeError(sw, aerr)
 	} else {
-		writeOK(sw, status, resp)
+		writeOK(sw, status, s.environmentFor(rc.call.Actor, resp))
 	}
 	s.env.Calls.Add("lambda", rt.op, bucket, sw.status)
 	s.record(rt, rc, resp, aerr)

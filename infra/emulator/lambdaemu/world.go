@@ -33,6 +33,9 @@ type World struct {
 	// EventSourceMappings are event source mappings to this world's
 	// functions.
 	EventSourceMappings []MappingWorld `json:"eventSourceMappings,omitempty"`
+	// KMSKeys are customer managed keys functions' environments may be
+	// encrypted with, and who may decrypt with each (kms.go).
+	KMSKeys []KMSKeyWorld `json:"kmsKeys,omitempty"`
 }
 
 // CodeWorld is a deployment package: a zip given as base64 (zip) or built
@@ -128,6 +131,8 @@ type FunctionWorld struct {
 	CodeSigningConfig   string            `json:"codeSigningConfig,omitempty"`
 	ReservedConcurrency *int32            `json:"reservedConcurrency,omitempty"`
 	Tags                map[string]string `json:"tags,omitempty"`
+	// KMSKeyArn encrypts the environment with a customer managed key.
+	KMSKeyArn string `json:"kmsKeyArn,omitempty"`
 	// Versions are the published versions, 1, 2, ... in order.
 	Versions []VersionWorld `json:"versions,omitempty"`
 	Aliases  []AliasWorld   `json:"aliases,omitempty"`
@@ -248,6 +253,7 @@ func (s *Service) loadWorld(w World) error {
 			return fmt.Errorf("layers[%d] %q: %w", i, lw.Name, err)
 		}
 	}
+	s.kmsKeys = kmsKeysOf(w.KMSKeys)
 	for i, fw := range w.Functions {
 		if err := s.loadFunction(fw, now); err != nil {
 			return fmt.Errorf("functions[%d] %q: %w", i, fw.Name, err)
@@ -394,7 +400,7 @@ func (s *Service) loadFunction(fw FunctionWorld, now time.Time) error {
 	}
 	cfg := config{Runtime: fw.Runtime, Handler: fw.Handler, Role: fw.Role, Description: fw.Description,
 		PackageType: fw.PackageType, Timeout: fw.Timeout, MemorySize: fw.MemorySize, Env: fw.Environment,
-		Architectures: []string{"x86_64"}}
+		Architectures: []string{"x86_64"}, KMSKeyArn: fw.KMSKeyArn}
 	if cfg.PackageType == "" {
 		cfg.PackageType = packageZip
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/selfguard/selfguard/shared/rules"
@@ -52,12 +51,12 @@ type API interface {
 // Permissions are the IAM actions each action kind needs. A restore may end
 // in containment, so it needs that permission too.
 var Permissions = map[finding.ActionKind][]string{
-	rules.ActionMoveAlias:     {"lambda:UpdateAlias"},
-	rules.ActionRestoreCode:   {"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:PutFunctionConcurrency"},
-	rules.ActionRestoreLayers: {"lambda:GetFunction", "lambda:GetLayerVersion", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
-	rules.ActionContain:       {"lambda:PutFunctionConcurrency"},
-	rules.ActionAttachCSC:     {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
-	rules.ActionDeleteVersion: {"lambda:GetFunction", "lambda:DeleteFunction"},
+	rules.ActionMoveAlias:            {"lambda:UpdateAlias"},
+	rules.ActionRestoreCode:          {"lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
+	rules.ActionRestoreConfiguration: {"lambda:GetFunction", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency"},
+	rules.ActionContain:              {"lambda:PutFunctionConcurrency"},
+	rules.ActionAttachCSC:            {"lambda:GetFunctionCodeSigningConfig", "lambda:PutFunctionCodeSigningConfig"},
+	rules.ActionDeleteVersion:        {"lambda:GetFunction", "lambda:DeleteFunction"},
 }
 
 // fetchTimeout bounds the download of a package from its presigned URL.
@@ -106,9 +105,9 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 	case rules.ActionMoveAlias:
 		o = r.moveAlias(ctx, a)
 	case rules.ActionRestoreCode:
-		o = r.restoreCode(ctx, a)
-	case rules.ActionRestoreLayers:
-		o = r.restoreLayers(ctx, a)
+		o = r.restoreVersion(ctx, a)
+	case rules.ActionRestoreConfiguration:
+		o = r.restoreConfiguration(ctx, a)
 	case rules.ActionContain:
 		o = r.plannedContain(ctx, a)
 	case rules.ActionAttachCSC:
@@ -210,43 +209,6 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline
 	return doneAs(a, fmt.Sprintf("$LATEST of %s restored from trusted version %s (sha256 %s)", fn, version, wantSha))
 }
 
-func (r *Remediator) restoreLayers(ctx context.Context, a finding.Action) pipeline.Outcome {
-	p := a.Params
-	fn, version := p[decide.ParamFunction], p[decide.ParamVersion]
-	src, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(version)})
-	switch {
-	case isNotFound(err) && !r.exists(ctx, fn):
-		return notNeeded(a, "function "+fn+" is gone")
-	case isNotFound(err) || err == nil && src.Configuration == nil:
-		return r.contain(ctx, a, fn, "trusted version "+version+" is gone")
-	case err != nil:
-		return failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
-	}
-	layers := []string{}
-	for _, l := range src.Configuration.Layers {
-		layers = append(layers, aws.ToString(l.Arn))
-	}
-	up, err := r.API.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{
-		FunctionName: aws.String(fn), Layers: layers, RevisionId: optional(p[decide.ParamRevisionID]),
-	})
-	if o, done := classify(a, "update function configuration", err); done {
-		if o.Status == pipeline.OutcomeNotNeeded || errors.Is(o.Err, ErrConflict) {
-			return o
-		}
-		return r.contain(ctx, a, fn, "restoring the layers of version "+version+" failed: "+errText(err))
-	}
-	cfg, err := r.wait(ctx, fn, up.LastUpdateStatus)
-	if err != nil {
-		return r.contain(ctx, a, fn, "the layer restore did not complete: "+err.Error())
-	}
-	for _, l := range observe.CodeOf(*cfg).Layers {
-		if v := decide.LayerVerdict(l, r.Settings); !v.Trusted {
-			return r.contain(ctx, a, fn, "after the layer restore "+v.Why)
-		}
-	}
-	return doneAs(a, fmt.Sprintf("layers of %s restored from trusted version %s: %s", fn, version, strings.Join(layers, ", ")))
-}
-
 // plannedContain contains a function after checking that $LATEST is still
 // the one the decision judged.
 func (r *Remediator) plannedContain(ctx context.Context, a finding.Action) pipeline.Outcome {
@@ -276,6 +238,9 @@ func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why s
 	}
 	prev := from.Params[decide.ParamReserved]
 	ca := decide.ContainAction(fn, prev, from.For, orDefault(why, "as planned"))
+	if why == "" && from.Kind == rules.ActionContain {
+		ca.Summary = from.Summary // the decision's reason, for the alert
+	}
 	if prev == "0" {
 		o := notNeeded(from, fn+" is already contained (reserved concurrency 0)")
 		o.Taken = &ca

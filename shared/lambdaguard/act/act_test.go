@@ -155,11 +155,23 @@ func (f *fakeLambda) UpdateFunctionConfiguration(_ context.Context, in *lambda.U
 	if err := f.checkRev(in.RevisionId); err != nil {
 		return nil, err
 	}
-	f.layers = in.Layers
-	f.latest.Layers = nil
-	for _, l := range in.Layers {
-		f.latest.Layers = append(f.latest.Layers, types.Layer{Arn: aws.String(l), SigningProfileVersionArn: aws.String(profile + "/v1")})
+	if in.Layers != nil {
+		f.layers = in.Layers
+		f.latest.Layers = nil
+		for _, l := range in.Layers {
+			f.latest.Layers = append(f.latest.Layers, types.Layer{Arn: aws.String(l), SigningProfileVersionArn: aws.String(profile + "/v1")})
+		}
 	}
+	if in.Handler != nil {
+		f.latest.Handler = in.Handler
+	}
+	if in.Runtime != "" {
+		f.latest.Runtime = in.Runtime
+	}
+	if in.Environment != nil {
+		f.latest.Environment = &types.EnvironmentResponse{Variables: in.Environment.Variables}
+	}
+	f.latest.RevisionId = aws.String(aws.ToString(f.latest.RevisionId) + "c")
 	f.latest.LastUpdateStatus = types.LastUpdateStatusSuccessful
 	return &lambda.UpdateFunctionConfigurationOutput{}, nil
 }
@@ -406,15 +418,16 @@ func TestAttachCSC(t *testing.T) {
 	}
 }
 
-func TestRestoreLayers(t *testing.T) {
+func TestAConfigurationRestorePutsBackTheLayers(t *testing.T) {
 	f, _ := world(t)
 	v := f.versions["3"]
-	v.Layers = []types.Layer{{Arn: aws.String("arn:aws:lambda:eu-west-1:111122223333:layer:shared:3")}}
+	v.Layers = []types.Layer{{Arn: aws.String("arn:aws:lambda:eu-west-1:111122223333:layer:shared:3"), SigningProfileVersionArn: aws.String(profile + "/v1")}}
 	f.versions["3"] = v
-	a := finding.Action{Kind: rules.ActionRestoreLayers, Resource: "pay", Params: map[string]string{
+	f.latest.CodeSha256 = v.CodeSha256
+	a := finding.Action{Kind: rules.ActionRestoreConfiguration, Resource: "pay", Params: map[string]string{
 		decide.ParamFunction: "pay", decide.ParamVersion: "3", decide.ParamRevisionID: "r1"}}
 	o := remediator(f).Do(context.Background(), a)
-	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != rules.ActionRestoreLayers {
+	if o.Status != pipeline.OutcomeDone || o.Taken == nil || o.Taken.Kind != rules.ActionRestoreConfiguration {
 		t.Fatalf("outcome %+v", o)
 	}
 	if len(f.layers) != 1 || !strings.HasSuffix(f.layers[0], ":layer:shared:3") {
@@ -448,7 +461,7 @@ func TestPlannedContainRechecksRevision(t *testing.T) {
 
 func TestPermissionsCoverEveryKind(t *testing.T) {
 	for _, k := range []finding.ActionKind{rules.ActionMoveAlias, rules.ActionRestoreCode,
-		rules.ActionRestoreLayers, rules.ActionContain, rules.ActionAttachCSC, rules.ActionDeleteVersion} {
+		rules.ActionRestoreConfiguration, rules.ActionContain, rules.ActionAttachCSC, rules.ActionDeleteVersion} {
 		if len(Permissions[k]) == 0 {
 			t.Errorf("no permissions declared for %s", k)
 		}

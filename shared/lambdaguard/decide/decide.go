@@ -15,8 +15,9 @@ import (
 
 // Params keys. The actions use them so:
 //   - rules.ActionMoveAlias: function, alias, version, revisionId, previousVersion, previousWeights
-//   - rules.ActionRestoreCode: function, version, revisionId, codeSha256, reservedConcurrency
-//   - rules.ActionRestoreLayers: function, version, revisionId, previousLayers, reservedConcurrency
+//   - rules.ActionRestoreCode: function, version, revisionId, codeSha256, reservedConcurrency, and
+//     configuration ("1") with previousLayers when the configuration is restored after the code
+//   - rules.ActionRestoreConfiguration: function, version, revisionId, previousLayers, reservedConcurrency
 //   - rules.ActionContain: function, revisionId, reservedConcurrency (previous, "" for none)
 //   - rules.ActionAttachCSC: function, codeSigningConfigArn, previousCodeSigningConfigArn
 //   - rules.ActionDeleteVersion: function, version, codeSha256
@@ -80,21 +81,10 @@ func VersionVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
 	return Verdict{Trusted: true}
 }
 
-// Target returns the newest published version whose code and layers are
-// trusted, if the snapshot lists one.
+// Target returns the newest published version whose code, layers and
+// configuration are trusted (Verdicts), if the snapshot lists one.
 func Target(s snapshot.Snapshot, cfg settings.Settings) (snapshot.Code, bool) {
-	var best snapshot.Code
-	found := false
-	for v, c := range s.Versions {
-		if v == snapshot.Latest || !VersionVerdict(c, cfg).Trusted {
-			continue
-		}
-		if !found || snapshot.VersionLess(best.Version, v) {
-			best, found = c, true
-			best.Version = v
-		}
-	}
-	return best, found
+	return newestTrusted(s, cfg)
 }
 
 // NeedsVersions reports whether Decide would plan a repair that needs a
@@ -165,51 +155,16 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 		}
 	}
 
-	// $LATEST: its code, then its layers.
+	// $LATEST: its code, layers and configuration, repaired as one.
 	if s.LatestRead && s.PackageType != snapshot.PackageImage {
-		var codeRules, layerRules []finding.RuleID
-		if v := CodeVerdict(s.Latest, cfg); !v.Trusted {
-			sum := "unsigned code in $LATEST"
-			if signedRule(v.Rule) {
-				sum = "$LATEST code " + v.Why
-			}
-			d.Findings = append(d.Findings, fnFinding(s, v.Rule, sum, detailCode(s.Latest)))
-			codeRules = append(codeRules, v.Rule)
-		}
-		for _, l := range s.Latest.Layers {
-			if v := LayerVerdict(l, cfg); !v.Trusted {
-				f := fnFinding(s, rules.UntrustedLayer, v.Why+" (in $LATEST)", detailLayer(l))
-				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
-				d.Findings = append(d.Findings, f)
-				layerRules = appendOnce(layerRules, rules.UntrustedLayer)
-			}
-			if acct := l.Account(); acct != "" && s.Account != "" && acct != s.Account {
-				f := fnFinding(s, rules.ForeignLayer,
-					"layer "+l.ARN+" in $LATEST comes from another account ("+acct+")", detailLayer(l))
-				f.ResourceType, f.Resource, f.ARN = finding.ResourceLayer, layerResource(fn, s.Account, l.ARN), l.ARN
-				d.Findings = append(d.Findings, f)
-			}
-		}
-		if len(codeRules)+len(layerRules) > 0 {
-			if !s.VersionsListed {
-				needsTarget = true
-			}
-			switch {
-			case haveTarget && len(codeRules) > 0:
-				d.Actions = append(d.Actions, restoreCode(s, target, codeRules))
-				if len(layerRules) > 0 {
-					d.Actions = append(d.Actions, restoreLayers(s, target, layerRules))
-				}
-			case haveTarget:
-				d.Actions = append(d.Actions, restoreLayers(s, target, layerRules))
-			default:
-				d.Actions = append(d.Actions, contain(s, append(codeRules, layerRules...),
-					"no trusted published version to restore"))
-			}
-		}
+		j := judgeLatest(s, cfg, target, haveTarget)
+		d.Findings = append(d.Findings, j.findings...)
+		d.Actions = append(d.Actions, j.actions...)
+		needsTarget = needsTarget || j.needsTarget
 	}
 
 	// Aliases.
+	verdicts := Verdicts(s, cfg)
 	for _, a := range s.Aliases {
 		var ids []finding.RuleID
 		res := fn + ":" + a.Name
@@ -226,8 +181,8 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 			if !ok || c.PackageType == snapshot.PackageImage {
 				continue
 			}
-			v := VersionVerdict(c, cfg)
-			if v.Trusted {
+			v, ok := verdicts[rt.Version]
+			if !ok || v.Trusted {
 				continue
 			}
 			d.Findings = append(d.Findings, rules.Finding(rules.AliasUntrustedVersion, res, a.ARN,
@@ -343,28 +298,6 @@ func restoreCode(s snapshot.Snapshot, t snapshot.Code, ids []finding.RuleID) fin
 			t.Version, fn, orNone(s.Latest.CodeSha256)),
 		Undo: fmt.Sprintf("redeploy the replaced package (sha256 %s) with: aws lambda update-function-code --function-name %s --zip-file fileb://<package.zip>; if the function was contained instead: %s",
 			orNone(s.Latest.CodeSha256), fn, ContainAction(fn, reserved(s), nil, "").Undo),
-	}
-}
-
-func restoreLayers(s snapshot.Snapshot, t snapshot.Code, ids []finding.RuleID) finding.Action {
-	fn := s.Name
-	var prev, next []string
-	for _, l := range s.Latest.Layers {
-		prev = append(prev, l.ARN)
-	}
-	for _, l := range t.Layers {
-		next = append(next, l.ARN)
-	}
-	undo := "aws lambda update-function-configuration --function-name " + fn + " --layers " + strings.Join(prev, " ")
-	return finding.Action{
-		Kind: rules.ActionRestoreLayers, For: ids, Resource: fn, Done: rules.Done(rules.ActionRestoreLayers),
-		Params: map[string]string{
-			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
-			ParamPreviousLayers: strings.Join(prev, ","), ParamReserved: reserved(s),
-		},
-		Summary: fmt.Sprintf("restore the layers of trusted version %s on %s $LATEST (%s); if that fails, stop all invocations instead",
-			t.Version, fn, orNone(strings.Join(next, ", "))),
-		Undo: undo,
 	}
 }
 

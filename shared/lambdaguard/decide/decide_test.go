@@ -167,7 +167,7 @@ func TestDecide(t *testing.T) {
 			s.Versions["3"] = withLayers(signed("3", "s3"), snapshot.Layer{ARN: layerOK, SigningProfileVersionARN: trustedV1})
 			s.Latest = withLayers(s.Latest, snapshot.Layer{ARN: layerOK + "0"})
 			return s
-		}, want: want{rules: []finding.RuleID{rules.UntrustedLayer}, actions: []finding.ActionKind{rules.ActionRestoreLayers},
+		}, want: want{rules: []finding.RuleID{rules.UntrustedLayer}, actions: []finding.ActionKind{rules.ActionRestoreConfiguration},
 			params: map[string]string{ParamVersion: "3", ParamPreviousLayers: layerOK + "0"}}},
 		{name: "a version with an unsigned layer is no restore target", snap: func() snapshot.Snapshot {
 			s := base()
@@ -175,17 +175,19 @@ func TestDecide(t *testing.T) {
 			s.Latest = unsigned(snapshot.Latest, "BAD")
 			return s
 		}, want: want{rules: []finding.RuleID{rules.UnsignedCode, rules.UntrustedVersion}, actions: []finding.ActionKind{rules.ActionRestoreCode}, params: map[string]string{ParamVersion: "2"}}},
-		{name: "a layer from another account is flagged even when signed", snap: func() snapshot.Snapshot {
+		{name: "a signed layer from an untrusted account: the trusted version's layers are restored", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Latest = withLayers(s.Latest, snapshot.Layer{ARN: layerFar, SigningProfileVersionARN: trustedV1})
 			return s
-		}, want: want{rules: []finding.RuleID{rules.ForeignLayer}, summary: "another account (999988887777)"}},
-		{name: "unsigned code and layer with no trusted version: one containment", snap: func() snapshot.Snapshot {
+		}, want: want{rules: []finding.RuleID{rules.ForeignLayer}, actions: []finding.ActionKind{rules.ActionRestoreConfiguration},
+			params: map[string]string{ParamVersion: "3", ParamPreviousLayers: layerFar}, summary: "comes from account 999988887777"}},
+		{name: "unsigned code and a foreign unsigned layer with no trusted version: one layer finding, one containment", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Versions = nil
 			s.Latest = withLayers(unsigned(snapshot.Latest, "BAD"), snapshot.Layer{ARN: layerFar})
 			return s
-		}, want: want{rules: []finding.RuleID{rules.UnsignedCode, rules.UntrustedLayer, rules.ForeignLayer}, actions: []finding.ActionKind{rules.ActionContain}}},
+		}, want: want{rules: []finding.RuleID{rules.UnsignedCode, rules.UntrustedLayer}, actions: []finding.ActionKind{rules.ActionContain},
+			summary: "from account 999988887777"}},
 		{name: "alias on $LATEST moves to the newest trusted version", snap: func() snapshot.Snapshot {
 			s := base()
 			s.Aliases = []snapshot.Alias{{Name: "prod", FunctionVersion: "$LATEST", RevisionID: "arev"}}

@@ -241,7 +241,7 @@ func withLift(rec cloudtrail.Record, s snapshot.Snapshot, level finding.Decision
 	d := finding.Decision{Findings: append(rest, lifted)}
 	answered := false
 	for _, a := range level.Actions {
-		if a.Resource == s.Name && (a.Kind == rules.ActionContain || a.Kind == rules.ActionRestoreCode || a.Kind == rules.ActionRestoreLayers) {
+		if a.Resource == s.Name && (a.Kind == rules.ActionContain || a.Kind == rules.ActionRestoreCode || a.Kind == rules.ActionRestoreConfiguration) {
 			a.For = []finding.RuleID{rules.ContainmentLifted}
 			answered = true
 		}

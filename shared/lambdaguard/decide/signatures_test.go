@@ -122,7 +122,7 @@ func TestDecideOnSignerAnswers(t *testing.T) {
 		{"a layer whose job was revoked is an untrusted layer", func(s *snapshot.Snapshot) {
 			s.Latest = withLayers(withSig(s.Latest, holds()), layer(jobRevoked))
 			s.Versions["3"] = withLayers(withSig(s.Versions["3"], holds()), layer(holds()))
-		}, want{rules: []finding.RuleID{rules.UntrustedLayer}, actions: []finding.ActionKind{rules.ActionRestoreLayers},
+		}, want{rules: []finding.RuleID{rules.UntrustedLayer}, actions: []finding.ActionKind{rules.ActionRestoreConfiguration},
 			summary: "which AWS Signer shows revoked"}},
 		{"an alias routing to a revoked version is moved", func(s *snapshot.Snapshot) {
 			s.Latest = withSig(s.Latest, holds())

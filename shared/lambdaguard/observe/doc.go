@@ -15,10 +15,17 @@
 //	  (Create/UpdateFunction*, PublishVersion,        + 1 GetCodeSigningConfig if one other than
 //	   Put/DeleteFunctionCodeSigningConfig)           the configured one is attached
 //	                                                  (none for a container image)
-//	CSC event                as a code event, per     as a code event, + 1 GetCodeSigningConfig
-//	  (UpdateCodeSigningConfig) function using it     for the configured one too
-//	alias event              1 per routed version     1 GetAlias
-//	  (Create/UpdateAlias)   (1 or 2; 0 for $LATEST)
+//	configuration event      as a code event          as a code event, + 1 ListVersionsByFunction
+//	  (UpdateFunctionConfiguration)                   per 50 versions: the handler and runtime are
+//	                                                  judged against the newest trusted version
+//	CSC event                in the guard: none;      in the guard: 1 ListFunctionsByCodeSigningConfig
+//	  (UpdateCodeSigningConfig) in the sweep workers: per 50 functions; in the sweep workers:
+//	                         1 per function           1 GetCodeSigningConfig per batch of 25
+//	                                                  (without a sweep queue: as a code event per
+//	                                                  function, + 1 GetCodeSigningConfig)
+//	alias event              0 (the listing holds     1 GetAlias + 1 ListVersionsByFunction per 50
+//	  (Create/UpdateAlias)   the routed versions)     versions: whether a version may run takes the
+//	                                                  versions before it
 //	full (sweep)             1 + 1 per routed version 1 GetFunctionCodeSigningConfig [+1 GetCodeSigningConfig]
 //	                         not already listed       + 1 ListAliases per 50 aliases
 //	                                                  + 1 ListVersionsByFunction per 50 versions

@@ -359,6 +359,7 @@ func CodeOf(fc types.FunctionConfiguration) snapshot.Code {
 		State:                    string(fc.State),
 		LastModified:             aws.ToString(fc.LastModified),
 	}
+	configurationOf(&c, fc)
 	if c.PackageType == "" {
 		c.PackageType = snapshot.PackageZip
 	}

@@ -67,6 +67,20 @@ type Code struct {
 	// for a published version, when it was published. Empty when the
 	// source (the sweep's listing) does not carry it.
 	LastModified string
+	// Handler and Runtime say where the runtime enters the code.
+	Handler string
+	Runtime string
+	// Environment holds the version's environment variables as read: all
+	// of them from GetFunction and the version listings, only the loader
+	// variables from the sweep's batches (decide.LoaderVariables).
+	Environment map[string]string
+	// EnvironmentError is set when Lambda could not show the variables to
+	// the guard (a customer managed key it may not decrypt with): then
+	// what the runtime loads is unknown.
+	EnvironmentError string
+	// KMSKeyARN is the customer managed key encrypting the variables, ""
+	// for Lambda's own key.
+	KMSKeyARN string
 }
 
 // LastModifiedFormat is how Lambda writes LastModified.
