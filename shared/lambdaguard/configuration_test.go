@@ -184,8 +184,10 @@ func TestAnEnvironmentTheGuardMayNotReadIsContained(t *testing.T) {
 		t.Fatalf("the guard may decrypt open's environment, yet found %+v", d.Findings)
 	}
 	d, outs = b.evaluateAndAct(t, fn("sealed"))
-	if got := findingRules(d); len(got) != 1 || got[0] != rules.LoaderVariable {
-		t.Fatalf("findings %v, want the environment flagged as unreadable", got)
+	// Its published version cannot be read either, so it is no trusted
+	// version (lambda.untrusted-version) and no restore target.
+	if got := findingRules(d); len(got) != 2 || got[0] != rules.LoaderVariable || got[1] != rules.UntrustedVersion {
+		t.Fatalf("findings %v, want the environment flagged as unreadable, in $LATEST and version 1", got)
 	}
 	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone || outs[0].Taken.Kind != rules.ActionContain {
 		t.Fatalf("outcomes %+v, want containment", outs)

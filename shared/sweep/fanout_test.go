@@ -105,9 +105,9 @@ func TestAChangedCodeSigningConfigIsJudgedForEveryFunctionThroughTheWorkers(t *t
 		t.Errorf("the guard made %d shared-bucket calls, want %d", got, pages)
 	}
 
-	// Two sweep workers, each at half the sweep's rate, with the guard's
-	// rules, the ledger and the alert topic on moto.
-	workerLimit := ratelimit.New(2.5, nil)
+	// Two sweep workers, together at the sweep's LambdaRate (5/s), with the
+	// guard's rules, the ledger and the alert topic on moto.
+	workerLimit := ratelimit.New(5, nil)
 	judge := lambdaguard.New(lambda.NewFromConfig(clientConfig(t, emulator.ActorGuard), workerLimit.LambdaOptions(),
 		func(o *lambda.Options) { o.BaseEndpoint = aws.String(tb.url) }), tb.cfg)
 	notify := &sweep.Alerts{Sender: &alert.Publisher{Client: m.sns, TopicARN: topic}, Account: account, Region: region, Mode: tb.cfg.Mode}

@@ -101,7 +101,7 @@ func ConfigVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
 		return Verdict{Trusted: true}
 	}
 	if c.EnvironmentError != "" {
-		return Verdict{Rule: rules.LoaderVariable, Why: "its environment cannot be read (" + c.EnvironmentError + ")"}
+		return Verdict{Rule: rules.LoaderVariable, Why: "one whose environment the guard cannot read (" + c.EnvironmentError + ")"}
 	}
 	var bad []string
 	for _, n := range sortedKeys(Loaders(c)) {
@@ -110,7 +110,7 @@ func ConfigVerdict(c snapshot.Code, cfg settings.Settings) Verdict {
 		}
 	}
 	if len(bad) > 0 {
-		return Verdict{Rule: rules.LoaderVariable, Why: "it sets loader variable " + strings.Join(bad, ", ")}
+		return Verdict{Rule: rules.LoaderVariable, Why: "set to load other code: loader variable " + strings.Join(bad, ", ")}
 	}
 	return Verdict{Trusted: true}
 }
@@ -122,7 +122,7 @@ func LayerTrust(l snapshot.Layer, own string, cfg settings.Settings) Verdict {
 		return v
 	}
 	if acct := l.Account(); !cfg.LayerAccountTrusted(acct, own) {
-		return Verdict{Rule: rules.ForeignLayer, Why: "layer " + l.ARN + " comes from account " + acct + ", which is not trusted for layers"}
+		return Verdict{Rule: rules.ForeignLayer, Why: "using layer " + l.ARN + " of account " + acct + ", which is not trusted for layers"}
 	}
 	return Verdict{Trusted: true}
 }
@@ -183,9 +183,9 @@ func drift(c, base snapshot.Code) string {
 	}
 	switch {
 	case c.Handler != base.Handler:
-		return fmt.Sprintf("its handler %q differs from %q", c.Handler, base.Handler)
+		return fmt.Sprintf("entered by handler %q, not %q", c.Handler, base.Handler)
 	case RuntimeFamily(c.Runtime) != RuntimeFamily(base.Runtime):
-		return fmt.Sprintf("its runtime %s differs from %s", orNone(c.Runtime), orNone(base.Runtime))
+		return fmt.Sprintf("run by runtime %s, not %s", orNone(c.Runtime), orNone(base.Runtime))
 	}
 	return ""
 }
@@ -245,7 +245,11 @@ func judgeLatest(s snapshot.Snapshot, cfg settings.Settings, target snapshot.Cod
 			continue
 		}
 		sum := v.Why + " (in $LATEST)"
-		if acct := l.Account(); v.Rule == rules.UntrustedLayer && !cfg.LayerAccountTrusted(acct, s.Account) {
+		acct := l.Account()
+		switch {
+		case v.Rule == rules.ForeignLayer:
+			sum = "layer " + l.ARN + " in $LATEST comes from account " + acct + ", which is not trusted for layers"
+		case !cfg.LayerAccountTrusted(acct, s.Account):
 			// One finding for one layer: its signature is what matters most.
 			sum = v.Why + ", from account " + acct + " (in $LATEST)"
 		}
@@ -264,7 +268,7 @@ func judgeLatest(s snapshot.Snapshot, cfg settings.Settings, target snapshot.Cod
 	if haveTarget {
 		if why := drift(s.Latest, target); why != "" {
 			j.findings = append(j.findings, fnFinding(s, rules.HandlerDrift,
-				"$LATEST: "+why+", newest trusted version "+target.Version+"'s",
+				"$LATEST is "+why+" (newest trusted version "+target.Version+"'s)",
 				fmt.Sprintf("$LATEST handler %q runtime %s; version %s handler %q runtime %s",
 					s.Latest.Handler, orNone(s.Latest.Runtime), target.Version, target.Handler, orNone(target.Runtime))))
 			otherRules = appendOnce(otherRules, rules.HandlerDrift)
@@ -293,7 +297,7 @@ func loaderSummary(c snapshot.Code, v Verdict) string {
 	if c.EnvironmentError != "" {
 		return "environment cannot be read: what its runtime loads is unknown"
 	}
-	return strings.TrimPrefix(v.Why, "it ")
+	return "is " + v.Why
 }
 
 func loaderDetail(c snapshot.Code, target snapshot.Code, haveTarget bool) string {

@@ -268,12 +268,13 @@ func versionsNote(s snapshot.Snapshot, since time.Time, cfg settings.Settings) s
 		return ""
 	}
 	var during, before []string
+	verdicts := Verdicts(s, cfg)
 	for _, v := range sortedVersions(s) {
 		c := s.Versions[v]
 		if c.PackageType == snapshot.PackageImage {
 			continue
 		}
-		verdict := VersionVerdict(c, cfg)
+		verdict := verdicts[v]
 		if verdict.Trusted {
 			continue
 		}

@@ -18,12 +18,13 @@ import (
 // and only once every alias has been read (needsAliases asks for them).
 func judgeVersions(s snapshot.Snapshot, cfg settings.Settings) (fs []finding.Finding, as []finding.Action, needsAliases bool) {
 	routed := routedVersions(s)
+	verdicts := Verdicts(s, cfg) // code, layers and configuration
 	for _, v := range sortedVersions(s) {
 		c := s.Versions[v]
 		if routed[v] || c.PackageType == snapshot.PackageImage {
 			continue
 		}
-		verdict := VersionVerdict(c, cfg)
+		verdict := verdicts[v]
 		if verdict.Trusted {
 			continue
 		}
