@@ -13,7 +13,7 @@ import (
 // versions) from the shared bucket. Code events do not: they cannot change
 // the handler or runtime, and list the versions only for a repair.
 func listingVersions(s observe.Scope) observe.Scope {
-	s.Versions = true
+	s.ListVersions = true
 	return s
 }
 

@@ -139,12 +139,16 @@ func (g *Guard) EvaluateUnderCSC(ctx context.Context, name string, csc *snapshot
 	if g.Settings.FunctionExempt(name) || csc == nil {
 		return finding.Decision{}, nil
 	}
-	snap, err := g.Reader.Read(ctx, name, observe.Scope{Latest: true, Versions: versions})
+	scope := observe.Scope{Latest: true, Versions: versions}
+	snap, err := g.Reader.Read(ctx, name, scope)
 	if errors.Is(err, snapshot.ErrNotFound) {
 		return finding.Decision{}, nil
 	}
 	if err != nil {
 		return finding.Decision{}, fmt.Errorf("observe function %s: %w", name, err)
+	}
+	if err := g.checkSignatures(ctx, &snap, scope); err != nil {
+		return finding.Decision{}, err
 	}
 	if snap.PackageType != snapshot.PackageImage {
 		c := *csc
@@ -156,6 +160,9 @@ func (g *Guard) EvaluateUnderCSC(ctx context.Context, name string, csc *snapshot
 				return finding.Decision{}, nil
 			}
 			return finding.Decision{}, fmt.Errorf("observe versions of %s: %w", name, err)
+		}
+		if err := g.checkSignatures(ctx, &snap, scope); err != nil {
+			return finding.Decision{}, err
 		}
 	}
 	return decide.Decide(snap, g.Settings), nil

@@ -27,6 +27,10 @@ type Scope struct {
 	AllAliases bool
 	// Versions lists every published version.
 	Versions bool
+	// ListVersions lists every published version too, for the verdicts
+	// that take the versions before one (decide.Verdicts), without making
+	// the read a full judgement (Signer is asked only what the decision uses).
+	ListVersions bool
 	// Published reads these published versions with GetFunction: the
 	// version a publish event names (GetFunction has its own quota).
 	Published []string
@@ -107,7 +111,7 @@ func (r *Reader) Read(ctx context.Context, name string, scope Scope) (snapshot.S
 			return s, err
 		}
 	}
-	if scope.Versions {
+	if scope.Versions || scope.ListVersions {
 		if err := r.ReadVersions(ctx, &s); err != nil {
 			return s, err
 		}
