@@ -119,41 +119,7 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 	}
 
 	// Code signing config first, so that a restore after it is verified.
-	if s.CSCRead && s.PackageType != snapshot.PackageImage {
-		var cscRules []finding.RuleID
-		prev := ""
-		if s.CSC == nil {
-			d.Findings = append(d.Findings, fnFinding(s, rules.NoCodeSigningConfig,
-				"no code signing config: Lambda verifies no signature on deploy",
-				"Without a code signing config any code deploys and no signing fields are recorded."))
-			cscRules = append(cscRules, rules.NoCodeSigningConfig)
-		} else if prev = s.CSC.ARN; !s.CSC.PolicyNotRead {
-			// A policy not read is the configured CSC's on a code event:
-			// it is judged on the UpdateCodeSigningConfig event and by the
-			// sweep (observe.Reader.ConfiguredCSC).
-			if !s.CSC.Enforced() {
-				d.Findings = append(d.Findings, fnFinding(s, rules.CSCWarnOnly,
-					"code signing config "+s.CSC.ARN+" only warns: unsigned code still deploys",
-					"UntrustedArtifactOnDeployment="+s.CSC.UntrustedArtifactOnDeployment))
-				cscRules = append(cscRules, rules.CSCWarnOnly)
-			}
-			var bad []string
-			for _, p := range s.CSC.AllowedPublishers {
-				if !cfg.Trusted(p) {
-					bad = append(bad, p)
-				}
-			}
-			if len(bad) > 0 {
-				d.Findings = append(d.Findings, fnFinding(s, rules.CSCUntrustedPublisher,
-					"code signing config "+s.CSC.ARN+" allows untrusted publisher "+strings.Join(bad, ", "),
-					"allowed publishers: "+strings.Join(s.CSC.AllowedPublishers, ", ")))
-				cscRules = append(cscRules, rules.CSCUntrustedPublisher)
-			}
-		}
-		if len(cscRules) > 0 && cfg.CodeSigningConfigARN != "" && cfg.CodeSigningConfigARN != prev {
-			d.Actions = append(d.Actions, attachCSC(fn, cfg.CodeSigningConfigARN, prev, cscRules))
-		}
-	}
+	judgeCSC(&d, s, cfg)
 
 	// $LATEST: its code, layers and configuration, repaired as one.
 	if s.LatestRead && s.PackageType != snapshot.PackageImage {
@@ -163,7 +129,66 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 		needsTarget = needsTarget || j.needsTarget
 	}
 
-	// Aliases.
+	// Aliases: released to $LATEST or to untrusted code.
+	if judgeAliases(&d, s, cfg, target, haveTarget) {
+		needsTarget = true
+	}
+
+	// Published versions no alias routes to.
+	fs, as, _ := judgeVersions(s, cfg)
+	d.Findings = append(d.Findings, fs...)
+	d.Actions = append(d.Actions, as...)
+	return d, needsTarget
+}
+
+// judgeCSC judges the function's code signing config: none, warn-only or
+// an untrusted publisher, with the configured config as the repair.
+func judgeCSC(d *finding.Decision, s snapshot.Snapshot, cfg settings.Settings) {
+	if !s.CSCRead || s.PackageType == snapshot.PackageImage {
+		return
+	}
+	fn := s.Name
+	var cscRules []finding.RuleID
+	prev := ""
+	if s.CSC == nil {
+		d.Findings = append(d.Findings, fnFinding(s, rules.NoCodeSigningConfig,
+			"no code signing config: Lambda verifies no signature on deploy",
+			"Without a code signing config any code deploys and no signing fields are recorded."))
+		cscRules = append(cscRules, rules.NoCodeSigningConfig)
+	} else if prev = s.CSC.ARN; !s.CSC.PolicyNotRead {
+		// A policy not read is the configured CSC's on a code event:
+		// it is judged on the UpdateCodeSigningConfig event and by the
+		// sweep (observe.Reader.ConfiguredCSC).
+		if !s.CSC.Enforced() {
+			d.Findings = append(d.Findings, fnFinding(s, rules.CSCWarnOnly,
+				"code signing config "+s.CSC.ARN+" only warns: unsigned code still deploys",
+				"UntrustedArtifactOnDeployment="+s.CSC.UntrustedArtifactOnDeployment))
+			cscRules = append(cscRules, rules.CSCWarnOnly)
+		}
+		var bad []string
+		for _, p := range s.CSC.AllowedPublishers {
+			if !cfg.Trusted(p) {
+				bad = append(bad, p)
+			}
+		}
+		if len(bad) > 0 {
+			d.Findings = append(d.Findings, fnFinding(s, rules.CSCUntrustedPublisher,
+				"code signing config "+s.CSC.ARN+" allows untrusted publisher "+strings.Join(bad, ", "),
+				"allowed publishers: "+strings.Join(s.CSC.AllowedPublishers, ", ")))
+			cscRules = append(cscRules, rules.CSCUntrustedPublisher)
+		}
+	}
+	if len(cscRules) > 0 && cfg.CodeSigningConfigARN != "" && cfg.CodeSigningConfigARN != prev {
+		d.Actions = append(d.Actions, attachCSC(fn, cfg.CodeSigningConfigARN, prev, cscRules))
+	}
+}
+
+// judgeAliases judges every alias read: one released to $LATEST or routing
+// to an untrusted version is moved to the target. It reports whether the
+// target is needed but the versions are not listed yet.
+func judgeAliases(d *finding.Decision, s snapshot.Snapshot, cfg settings.Settings, target snapshot.Code, haveTarget bool) bool {
+	fn := s.Name
+	needsTarget := false
 	verdicts := Verdicts(s, cfg)
 	for _, a := range s.Aliases {
 		var ids []finding.RuleID
@@ -205,12 +230,7 @@ func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool)
 			}
 		}
 	}
-
-	// Published versions no alias routes to.
-	fs, as, _ := judgeVersions(s, cfg)
-	d.Findings = append(d.Findings, fs...)
-	d.Actions = append(d.Actions, as...)
-	return d, needsTarget
+	return needsTarget
 }
 
 func fnFinding(s snapshot.Snapshot, rule finding.RuleID, summary, detail string) finding.Finding {
