@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 )
 
@@ -116,26 +117,25 @@ func DecodeBatch(body string) (Batch, error) {
 	return b, nil
 }
 
-// versionOf keeps the facts the rules use from a listed configuration.
+// versionOf keeps the facts the rules use from a listed configuration. It
+// observes through the guard's own reader (observe.CodeOf), so the sweep and
+// the guard see a configuration alike; Version is only its compact wire form,
+// with just the loader variables of the environment.
 func versionOf(fc types.FunctionConfiguration) Version {
+	c := observe.CodeOf(fc)
 	v := Version{
-		Version:          aws.ToString(fc.Version),
-		RevisionID:       aws.ToString(fc.RevisionId),
-		CodeSha256:       aws.ToString(fc.CodeSha256),
-		PackageType:      string(fc.PackageType),
-		SigningProfile:   aws.ToString(fc.SigningProfileVersionArn),
-		SigningJob:       aws.ToString(fc.SigningJobArn),
-		LastUpdateStatus: string(fc.LastUpdateStatus),
-		State:            string(fc.State),
+		Version: c.Version, RevisionID: c.RevisionID, CodeSha256: c.CodeSha256, PackageType: c.PackageType,
+		SigningProfile: c.SigningProfileVersionARN, SigningJob: c.SigningJobARN,
+		LastUpdateStatus: c.LastUpdateStatus, State: c.State,
+		Handler: c.Handler, Runtime: c.Runtime, EnvError: c.EnvironmentError, KMSKey: c.KMSKeyARN,
+		Loaders: decide.Loaders(c),
 	}
 	if v.Version == "" {
 		v.Version = snapshot.Latest
 	}
-	configurationOf(&v, fc)
-	for _, l := range fc.Layers {
+	for _, l := range c.Layers {
 		v.Layers = append(v.Layers, Layer{
-			ARN: aws.ToString(l.Arn), SigningProfile: aws.ToString(l.SigningProfileVersionArn),
-			SigningJob: aws.ToString(l.SigningJobArn), CodeSize: l.CodeSize,
+			ARN: l.ARN, SigningProfile: l.SigningProfileVersionARN, SigningJob: l.SigningJobARN, CodeSize: l.CodeSize,
 		})
 	}
 	return v

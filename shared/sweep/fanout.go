@@ -5,12 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
-
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
-	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
@@ -60,13 +55,4 @@ func (w *Worker) codeSigningBatch(ctx context.Context, b Batch) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// configurationOf keeps what decides where the runtime enters the code
-// and what else it loads; of the environment only the loader variables,
-// which the rules judge, travel in a batch.
-func configurationOf(v *Version, fc types.FunctionConfiguration) {
-	c := observe.CodeOf(fc)
-	v.Handler, v.Runtime, v.EnvError, v.KMSKey = c.Handler, c.Runtime, c.EnvironmentError, aws.ToString(fc.KMSKeyArn)
-	v.Loaders = decide.Loaders(c)
 }
