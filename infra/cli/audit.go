@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -73,6 +74,7 @@ type auditOptions struct {
 	functionsOnly, repositoriesOnly bool
 	rate                            float64
 	workers                         int
+	judge                           judgeFlags
 }
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -89,6 +91,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Float64Var(&o.rate, "rate", settings.DefaultLambdaRate, "Lambda control-plane calls per second to spend (of the account's 15)")
 	fs.IntVar(&o.workers, "workers", 2, "functions evaluated at once")
 	org := orgFlags(fs)
+	o.judge.register(fs)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -102,24 +105,37 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err == nil && (o.rate <= 0 || o.rate > 15) {
 		err = fmt.Errorf("--rate %v: want above 0 and at most 15", o.rate)
 	}
+	if err == nil {
+		err = o.judge.check()
+	}
+	if err == nil && o.judge.stack == "" {
+		// Settings that do not come from a stack are checked before any call.
+		_, err = o.judge.settings(ctx, nil)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
 		return ExitUsage
 	}
-	cfg, err := settings.FromEnv(os.Getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
-		return ExitUsage
-	}
-	// Audit never repairs, whatever SELFGUARD_MODE says.
-	cfg.Mode = finding.ModeMonitor
 	if org.accountsFrom != "" {
+		if o.judge.stack != "" {
+			fmt.Fprintln(stderr, "selfguard audit: --stack reads one account's stack; with --accounts-from pass --config or the flags")
+			return ExitUsage
+		}
+		cfg, _ := o.judge.settings(ctx, nil)
+		// Audit never repairs, whatever SELFGUARD_MODE says.
+		cfg.Mode = finding.ModeMonitor
+		if len(cfg.TrustedProfiles) == 0 {
+			fmt.Fprintf(stderr, "selfguard audit: warning: %s\n", WarnNoTrustedProfile)
+		}
 		return runOrgAudit(ctx, o, *org, cfg, stdout, stderr)
 	}
-	rep, err := audit(ctx, o, cfg, newProgress(stderr))
+	rep, err := audit(ctx, o, newProgress(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
 		return ExitError
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "selfguard audit: warning: %s\n", w)
 	}
 	rep.Filter(o.rules, o.resources)
 	rep.Sort()
@@ -133,7 +149,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return ExitOK
 }
 
-func audit(ctx context.Context, o auditOptions, cfg settings.Settings, prog *progress) (*report.Report, error) {
+func audit(ctx context.Context, o auditOptions, prog *progress) (*report.Report, error) {
 	rep := &report.Report{GeneratedAt: time.Now().UTC()}
 	regions := []string(o.regions)
 	if len(regions) == 0 {
@@ -154,6 +170,16 @@ func audit(ctx context.Context, o auditOptions, cfg settings.Settings, prog *pro
 		}
 		if awsCfg.Region == "" {
 			return nil, errors.New("no region: pass --region or set AWS_REGION")
+		}
+		cfg, err := o.judge.settings(ctx, cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) }))
+		if err != nil {
+			return nil, fmt.Errorf("audit %s: %w", awsCfg.Region, err)
+		}
+		// Audit never repairs, whatever the mode says.
+		cfg.Mode = finding.ModeMonitor
+		rep.JudgedWith = append(rep.JudgedWith, o.judge.source(awsCfg.Region))
+		if len(cfg.TrustedProfiles) == 0 {
+			rep.Warn(WarnNoTrustedProfile)
 		}
 		limiter := ratelimit.New(o.rate, nil)
 		lam := lambda.NewFromConfig(awsCfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })

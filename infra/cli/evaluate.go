@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -48,8 +50,14 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	file := fs.String("event", "", "CloudTrail event: an EventBridge event or a bare CloudTrail record (JSON file, - for stdin)")
 	region := fs.String("region", "", "region (default: the SDK's)")
 	profile := fs.String("profile", "", "shared config profile (default: the SDK's)")
+	var judge judgeFlags
+	judge.register(fs)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
+	}
+	if err := judge.check(); err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		return ExitUsage
 	}
 	if *file == "" {
 		fmt.Fprintln(stderr, "selfguard evaluate: --event FILE is required")
@@ -65,10 +73,25 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "selfguard evaluate: %s: %v\n", *file, err)
 		return ExitUsage
 	}
-	cfg, err := settings.FromEnv(os.Getenv)
+	var stacks StackAPI
+	if judge.stack != "" {
+		awsCfg, err := loadAWS(ctx, *region, *profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+			return ExitError
+		}
+		stacks = cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+	}
+	cfg, err := judge.settings(ctx, stacks)
 	if err != nil {
 		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		if judge.stack != "" {
+			return ExitError
+		}
 		return ExitUsage
+	}
+	if len(cfg.TrustedProfiles) == 0 {
+		fmt.Fprintf(stderr, "selfguard evaluate: warning: %s\n", WarnNoTrustedProfile)
 	}
 	var out evaluation
 	out.Event.ID, out.Event.Name, out.Event.Source = rec.EventID, rec.EventName, rec.EventSource
@@ -105,21 +128,14 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // evaluatorFor returns the guard that watches the record's service, with
 // clients that refuse any write.
 func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Settings, region, profile string) (pipeline.Evaluator, string, error) {
-	var opts []func(*config.LoadOptions) error
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
 	switch rec.EventSource {
 	case cloudtrail.SourceLambda, cloudtrail.SourceSigner, cloudtrail.SourceCodeCommit, cloudtrail.SourceCodeGuru:
 	default:
 		return nil, "", nil
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := loadAWS(ctx, region, profile)
 	if err != nil {
-		return nil, "", fmt.Errorf("aws config: %w", err)
+		return nil, "", err
 	}
 	if rec.EventSource == cloudtrail.SourceLambda || rec.EventSource == cloudtrail.SourceSigner {
 		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
@@ -138,6 +154,23 @@ func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Setti
 	cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 	cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 	return repoguard.New(cc, cg, cfg), "repo-guard", nil
+}
+
+// loadAWS loads the SDK's default configuration, with the region and
+// profile given on the command line where they are.
+func loadAWS(ctx context.Context, region, profile string) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("aws config: %w", err)
+	}
+	return awsCfg, nil
 }
 
 func readInput(name string) ([]byte, error) {

@@ -52,7 +52,23 @@ type Report struct {
 	// Functions and Repositories count the resources evaluated.
 	Functions    int    `json:"functions"`
 	Repositories int    `json:"repositories"`
-	Items        []Item `json:"items"`
+	// JudgedWith says where the settings the findings were judged with
+	// came from (a deployed stack, a file), per region.
+	JudgedWith []string `json:"judgedWith,omitempty"`
+	// Warnings say what makes the findings less than the deployed guard's
+	// judgement (no trusted signing profile, ...).
+	Warnings []string `json:"warnings,omitempty"`
+	Items    []Item   `json:"items"`
+}
+
+// Warn adds a warning once.
+func (r *Report) Warn(w string) {
+	for _, x := range r.Warnings {
+		if x == w {
+			return
+		}
+	}
+	r.Warnings = append(r.Warnings, w)
 }
 
 // Filter keeps the items whose rule matches one of rules and whose
@@ -155,6 +171,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	bw := &errWriter{w: w}
 	fmt.Fprintf(bw, "selfguard audit - %s in %s: %d functions, %d repositories evaluated\n",
 		strings.Join(r.Accounts, ", "), strings.Join(r.Regions, ", "), r.Functions, r.Repositories)
+	if len(r.JudgedWith) > 0 {
+		fmt.Fprintf(bw, "judged with the settings of: %s\n", strings.Join(dedupe(r.JudgedWith), ", "))
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(bw, "WARNING: %s\n", w)
+	}
 	if len(r.Items) == 0 {
 		fmt.Fprintln(bw, "\nNo findings.")
 		return bw.err
@@ -195,6 +217,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintln(bw)
 	return bw.err
+}
+
+func dedupe(xs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // clean keeps attacker-chosen names (function names, descriptions) from
