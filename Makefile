@@ -68,6 +68,9 @@ lint: $(BIN)/staticcheck ## gofmt, go vet, staticcheck, cfn-lint
 	$(GO) vet ./...
 	staticcheck ./...
 	cfn-lint template.yaml infra/signing-profile.yaml
+	@mkdir -p $(BIN)
+	python3 infra/samtransform.py template.yaml > $(BIN)/packaged.json
+	cfn-lint $(BIN)/packaged.json
 
 unit: ## every package's tests, e2e included (moto, RIE, ../shared/testdata)
 	$(GO) test -count=1 ./...
