@@ -102,7 +102,7 @@ func TestALoaderVariableAndAChangedHandlerArePutBack(t *testing.T) {
 		t.Errorf("$LATEST handler %s, environment %v: want index.handler, no NODE_OPTIONS, DB_HOST as the developer left it",
 			aws.ToString(cfg.Handler), env)
 	}
-	for _, want := range []string{"--handler 'debug.handler'", `"NODE_OPTIONS":"--require /tmp/evil.js"`} {
+	for _, want := range []string{"--handler debug.handler", `"NODE_OPTIONS":"--require /tmp/evil.js"`} {
 		if !strings.Contains(outs[0].Taken.Undo, want) {
 			t.Errorf("undo %q does not put back %s", outs[0].Taken.Undo, want)
 		}

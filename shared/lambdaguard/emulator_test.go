@@ -267,7 +267,7 @@ func TestContainWhenNoTrustedVersion(t *testing.T) {
 	if got := b.latest(t, "orphan").Concurrency; got == nil || aws.ToInt32(got.ReservedConcurrentExecutions) != 0 {
 		t.Errorf("reserved concurrency = %+v, want 0", got)
 	}
-	if want := "aws lambda put-function-concurrency --function-name orphan --reserved-concurrent-executions 7"; outs[0].Taken.Undo != want {
+	if want := "aws lambda put-function-concurrency --function-name orphan --reserved-concurrent-executions 7 --region eu-west-1"; outs[0].Taken.Undo != want {
 		t.Errorf("undo = %q, want %q", outs[0].Taken.Undo, want)
 	}
 	b.assertQuiet(t)

@@ -50,8 +50,8 @@ type Report struct {
 	Accounts    []string  `json:"accounts"`
 	Regions     []string  `json:"regions"`
 	// Functions and Repositories count the resources evaluated.
-	Functions    int    `json:"functions"`
-	Repositories int    `json:"repositories"`
+	Functions    int `json:"functions"`
+	Repositories int `json:"repositories"`
 	// JudgedWith says where the settings the findings were judged with
 	// came from (a deployed stack, a file), per region.
 	JudgedWith []string `json:"judgedWith,omitempty"`

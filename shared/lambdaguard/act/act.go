@@ -237,7 +237,7 @@ func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why s
 		}
 	}
 	prev := from.Params[decide.ParamReserved]
-	ca := decide.ContainAction(fn, prev, from.For, orDefault(why, "as planned"))
+	ca := decide.ContainActionIn(from.Params[decide.ParamRegion], fn, prev, from.For, orDefault(why, "as planned"))
 	if why == "" && from.Kind == rules.ActionContain {
 		ca.Summary = from.Summary // the decision's reason, for the alert
 	}

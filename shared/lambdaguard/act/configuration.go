@@ -29,7 +29,7 @@ func (r *Remediator) restoreVersion(ctx context.Context, a finding.Action) pipel
 	switch {
 	case c.Status == pipeline.OutcomeDone:
 		t := *o.Taken
-		t.Undo = c.Taken.Undo + "; then " + o.Taken.Undo
+		t.Undo = c.Taken.Undo + " && " + o.Taken.Undo
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeDone, Taken: &t, Message: o.Message + "; " + c.Message}
 	case c.Status == pipeline.OutcomeNotNeeded:
 		o.Message += "; " + c.Message
@@ -74,7 +74,7 @@ func (r *Remediator) configure(ctx context.Context, a finding.Action, revision s
 	if latest.EnvironmentError != "" {
 		return r.contain(ctx, a, fn, "the environment of $LATEST cannot be read ("+latest.EnvironmentError+")")
 	}
-	summary, undo := decide.ConfigurationChange(fn, latest, target)
+	summary, undo := decide.ConfigurationChangeIn(a.Params[decide.ParamRegion], fn, latest, target)
 	if summary == "" {
 		return notNeeded(a, "the configuration of "+fn+" $LATEST is already version "+version+"'s")
 	}

@@ -42,7 +42,7 @@ func TestACodeRestoreGoesOnToTheConfigurationAsOneRepair(t *testing.T) {
 	if aws.ToString(f.latest.Handler) != "index.handler" || env["NODE_OPTIONS"] != "" || env["NODE_PATH"] != "/opt/nodejs" || env["DB_HOST"] != "new" {
 		t.Errorf("$LATEST handler %s env %v: want version 3's handler and loader variables, DB_HOST kept", aws.ToString(f.latest.Handler), env)
 	}
-	for _, want := range []string{`--handler 'debug.handler'`, `"NODE_OPTIONS":"--require /tmp/x.js"`, `--argjson drop '["NODE_PATH"]'`, "update-function-code"} {
+	for _, want := range []string{`--handler debug.handler`, `"NODE_OPTIONS":"--require /tmp/x.js"`, `--argjson drop '["NODE_PATH"]'`, "update-function-code"} {
 		if !strings.Contains(o.Taken.Undo, want) {
 			t.Errorf("undo %q lacks %q", o.Taken.Undo, want)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/rules"
 	"github.com/selfguard/selfguard/shared/settings"
+	"github.com/selfguard/selfguard/shared/shellcmd"
 )
 
 // Lambda verifies the signature of the code package and its layers, and
@@ -396,11 +397,15 @@ func (c configChange) summary() string {
 // replaced: the previous handler, runtime and layers, and the previous
 // loader variables merged into whatever the environment holds by then
 // (the other variables are not echoed into an alert: they may be secrets).
-func (c configChange) undo(fn string) string {
+func (c configChange) undo(region, fn string) string {
 	if c.empty() {
 		return ""
 	}
-	cmd := "aws lambda update-function-configuration --function-name " + fn
+	in := ""
+	if region != "" {
+		in = " --region " + shellcmd.Quote(region)
+	}
+	cmd := "aws lambda update-function-configuration --function-name " + shellcmd.Quote(fn) + in
 	if c.handler != nil {
 		cmd += " --handler " + shellQuote(c.handler[0])
 	}
@@ -411,7 +416,7 @@ func (c configChange) undo(fn string) string {
 		if len(c.layers[0]) == 0 {
 			cmd += ` --cli-input-json '{"Layers":[]}'`
 		} else {
-			cmd += " --layers " + strings.Join(c.layers[0], " ")
+			cmd += " --layers " + shellcmd.Join(c.layers[0]...)
 		}
 	}
 	if len(c.loaders) > 0 {
@@ -427,7 +432,7 @@ func (c configChange) undo(fn string) string {
 		sort.Strings(drop)
 		setJSON, _ := json.Marshal(set)
 		dropJSON, _ := json.Marshal(drop)
-		cmd += ` --environment "$(aws lambda get-function-configuration --function-name ` + fn +
+		cmd += ` --environment "$(aws lambda get-function-configuration --function-name ` + shellcmd.Quote(fn) + in +
 			` --query Environment.Variables --output json | jq -c --argjson set ` + shellQuote(string(setJSON)) +
 			` --argjson drop ` + shellQuote(string(dropJSON)) +
 			` '{Variables: ((. // {}) + $set | delpaths([$drop[] | [.]]))}')"`
@@ -442,11 +447,11 @@ func restoreConfiguration(s snapshot.Snapshot, t snapshot.Code, ids []finding.Ru
 		Kind: rules.ActionRestoreConfiguration, For: ids, Resource: fn, Done: rules.Done(rules.ActionRestoreConfiguration),
 		Params: map[string]string{
 			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID, ParamReserved: reserved(s),
-			ParamPreviousLayers: strings.Join(layerARNs(s.Latest.Layers), ","),
+			ParamPreviousLayers: strings.Join(layerARNs(s.Latest.Layers), ","), ParamRegion: regionOf(s),
 		},
 		Summary: fmt.Sprintf("restore the configuration of trusted version %s on %s $LATEST (%s); if that fails or cannot be verified, stop all invocations instead",
 			t.Version, fn, orNone(ch.summary())),
-		Undo: orDefault(ch.undo(fn), "nothing to undo") + "; if the function was contained instead: " + ContainAction(fn, reserved(s), nil, "").Undo,
+		Undo: orDefault(ch.undo(regionOf(s), fn), "true  # nothing to undo") + "  # if the function was contained instead: " + ContainActionIn(regionOf(s), fn, reserved(s), nil, "").Undo,
 	}
 }
 
@@ -461,7 +466,7 @@ func withConfiguration(a finding.Action, s snapshot.Snapshot, t snapshot.Code) f
 	a.Params[ParamPreviousLayers] = strings.Join(layerARNs(s.Latest.Layers), ",")
 	a.Summary = fmt.Sprintf("restore trusted version %s into %s $LATEST: its code (replacing sha256 %s), then its configuration (%s); if it cannot be restored and trusted, stop all invocations instead",
 		t.Version, s.Name, orNone(s.Latest.CodeSha256), ch.summary())
-	a.Undo = ch.undo(s.Name) + "; then " + a.Undo
+	a.Undo = ch.undo(regionOf(s), s.Name) + " && " + a.Undo
 	return a
 }
 
@@ -484,9 +489,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // shellQuote quotes s for a POSIX shell: the values come from whoever
 // changed the function, and a person may paste the command.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellQuote(s string) string { return shellcmd.Quote(s) }
 
 func orDefault(s, d string) string {
 	if s == "" {
@@ -499,8 +502,14 @@ func orDefault(s, d string) string {
 // latest changes, in words, and the command that puts back exactly the
 // values it replaces; both are empty when nothing differs.
 func ConfigurationChange(fn string, latest, target snapshot.Code) (summary, undo string) {
+	return ConfigurationChangeIn("", fn, latest, target)
+}
+
+// ConfigurationChangeIn is ConfigurationChange for a function in region,
+// which its undo command names.
+func ConfigurationChangeIn(region, fn string, latest, target snapshot.Code) (summary, undo string) {
 	ch := changeOf(latest, target)
-	return ch.summary(), ch.undo(fn)
+	return ch.summary(), ch.undo(region, fn)
 }
 
 // SameConfiguration reports whether latest runs target's layers, handler,

@@ -75,13 +75,13 @@ func TestConfigurationDecisions(t *testing.T) {
 			s.Latest.Handler = "debug.handler"
 			return s
 		}, findings: []finding.RuleID{rules.HandlerDrift}, actions: []finding.ActionKind{rules.ActionRestoreConfiguration},
-			summary: `$LATEST is entered by handler "debug.handler", not "index.handler" (newest trusted version 3's)`, undo: `--handler 'debug.handler'`},
+			summary: `$LATEST is entered by handler "debug.handler", not "index.handler" (newest trusted version 3's)`, undo: `--handler debug.handler`},
 		{name: "a runtime of another language is drift", snap: func() snapshot.Snapshot {
 			s := configured()
 			s.Latest.Runtime = "provided.al2023"
 			return s
 		}, findings: []finding.RuleID{rules.HandlerDrift}, actions: []finding.ActionKind{rules.ActionRestoreConfiguration},
-			undo: `--runtime 'provided.al2023'`},
+			undo: `--runtime provided.al2023`},
 		{name: "a newer release of the same runtime is not drift", snap: func() snapshot.Snapshot {
 			s := configured()
 			s.Latest.Runtime = "nodejs22.x"
@@ -222,7 +222,7 @@ func TestUndoPutsBackExactlyTheReplacedLoaderVariables(t *testing.T) {
 	latest := withEnv(signed(snapshot.Latest, "L"), "DB_HOST", "secret-host", "NODE_OPTIONS", "--require /tmp/x.js")
 	target := withEnv(signed("3", "s3"), "DB_HOST", "db.internal", "NODE_PATH", "/opt/nodejs")
 	target.Version = "3"
-	u := changeOf(latest, target).undo("pay")
+	u := changeOf(latest, target).undo("eu-west-1", "pay")
 	for _, want := range []string{`--argjson set '{"NODE_OPTIONS":"--require /tmp/x.js"}'`, `--argjson drop '["NODE_PATH"]'`} {
 		if !strings.Contains(u, want) {
 			t.Errorf("undo %s lacks %s", u, want)

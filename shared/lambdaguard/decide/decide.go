@@ -179,7 +179,7 @@ func judgeCSC(d *finding.Decision, s snapshot.Snapshot, cfg settings.Settings) {
 		}
 	}
 	if len(cscRules) > 0 && cfg.CodeSigningConfigARN != "" && cfg.CodeSigningConfigARN != prev {
-		d.Actions = append(d.Actions, attachCSC(fn, cfg.CodeSigningConfigARN, prev, cscRules))
+		d.Actions = append(d.Actions, attachCSC(regionOf(s), fn, cfg.CodeSigningConfigARN, prev, cscRules))
 	}
 }
 
@@ -221,7 +221,7 @@ func judgeAliases(d *finding.Decision, s snapshot.Snapshot, cfg settings.Setting
 			needsTarget = true
 		}
 		if haveTarget {
-			d.Actions = append(d.Actions, moveAlias(fn, a, target.Version, ids))
+			d.Actions = append(d.Actions, moveAlias(regionOf(s), fn, a, target.Version, ids))
 		} else if s.VersionsListed {
 			for i := range d.Findings {
 				if d.Findings[i].Resource == res {
@@ -288,20 +288,22 @@ func reserved(s snapshot.Snapshot) string {
 // ContainAction returns the containment of function fn; act falls
 // back to it when a restore cannot be done or trusted.
 func ContainAction(fn, previousReserved string, ids []finding.RuleID, why string) finding.Action {
-	undo := "aws lambda delete-function-concurrency --function-name " + fn
-	if previousReserved != "" {
-		undo = "aws lambda put-function-concurrency --function-name " + fn + " --reserved-concurrent-executions " + previousReserved
-	}
+	return ContainActionIn("", fn, previousReserved, ids, why)
+}
+
+// ContainActionIn is ContainAction for a function in region, which its undo
+// command names.
+func ContainActionIn(region, fn, previousReserved string, ids []finding.RuleID, why string) finding.Action {
 	return finding.Action{
 		Kind: rules.ActionContain, For: ids, Resource: fn, Done: rules.Done(rules.ActionContain),
-		Params:  map[string]string{ParamFunction: fn, ParamReserved: previousReserved},
+		Params:  map[string]string{ParamFunction: fn, ParamReserved: previousReserved, ParamRegion: region},
 		Summary: "stop every invocation of " + fn + " (reserved concurrency 0): " + why,
-		Undo:    undo,
+		Undo:    undoContain(region, fn, previousReserved),
 	}
 }
 
 func contain(s snapshot.Snapshot, ids []finding.RuleID, why string) finding.Action {
-	a := ContainAction(s.Name, reserved(s), ids, why)
+	a := ContainActionIn(regionOf(s), s.Name, reserved(s), ids, why)
 	a.Params[ParamRevisionID] = s.Latest.RevisionID
 	return a
 }
@@ -312,16 +314,15 @@ func restoreCode(s snapshot.Snapshot, t snapshot.Code, ids []finding.RuleID) fin
 		Kind: rules.ActionRestoreCode, For: ids, Resource: fn, Done: rules.Done(rules.ActionRestoreCode),
 		Params: map[string]string{
 			ParamFunction: fn, ParamVersion: t.Version, ParamRevisionID: s.Latest.RevisionID,
-			ParamCodeSha256: s.Latest.CodeSha256, ParamReserved: reserved(s),
+			ParamCodeSha256: s.Latest.CodeSha256, ParamReserved: reserved(s), ParamRegion: regionOf(s),
 		},
 		Summary: fmt.Sprintf("restore the code of trusted version %s into %s $LATEST (replacing sha256 %s); if it cannot be restored and trusted, stop all invocations instead",
 			t.Version, fn, orNone(s.Latest.CodeSha256)),
-		Undo: fmt.Sprintf("redeploy the replaced package (sha256 %s) with: aws lambda update-function-code --function-name %s --zip-file fileb://<package.zip>; if the function was contained instead: %s",
-			orNone(s.Latest.CodeSha256), fn, ContainAction(fn, reserved(s), nil, "").Undo),
+		Undo: undoRestoreCode(regionOf(s), fn, s.Latest.CodeSha256),
 	}
 }
 
-func moveAlias(fn string, a snapshot.Alias, version string, ids []finding.RuleID) finding.Action {
+func moveAlias(region, fn string, a snapshot.Alias, version string, ids []finding.RuleID) finding.Action {
 	var ws []string
 	var vs []string
 	for v := range a.AdditionalWeights {
@@ -331,35 +332,23 @@ func moveAlias(fn string, a snapshot.Alias, version string, ids []finding.RuleID
 	for _, v := range vs {
 		ws = append(ws, v+"="+strconv.FormatFloat(a.AdditionalWeights[v], 'f', -1, 64))
 	}
-	undo := fmt.Sprintf("aws lambda update-alias --function-name %s --name %s --function-version %s", fn, a.Name, a.FunctionVersion)
-	if len(ws) > 0 {
-		var js []string
-		for _, v := range vs {
-			js = append(js, fmt.Sprintf("%q:%s", v, strconv.FormatFloat(a.AdditionalWeights[v], 'f', -1, 64)))
-		}
-		undo += ` --routing-config '{"AdditionalVersionWeights":{` + strings.Join(js, ",") + `}}'`
-	}
 	return finding.Action{
 		Kind: rules.ActionMoveAlias, For: ids, Resource: fn + ":" + a.Name, Done: rules.Done(rules.ActionMoveAlias),
 		Params: map[string]string{
 			ParamFunction: fn, ParamAlias: a.Name, ParamVersion: version, ParamRevisionID: a.RevisionID,
-			ParamPreviousVersion: a.FunctionVersion, ParamPreviousWeights: strings.Join(ws, ","),
+			ParamPreviousVersion: a.FunctionVersion, ParamPreviousWeights: strings.Join(ws, ","), ParamRegion: region,
 		},
 		Summary: fmt.Sprintf("point alias %s of %s at trusted version %s (was %s), weighted routing removed", a.Name, fn, version, a.FunctionVersion),
-		Undo:    undo,
+		Undo:    undoAlias(region, fn, a),
 	}
 }
 
-func attachCSC(fn, arn, prev string, ids []finding.RuleID) finding.Action {
-	undo := "aws lambda delete-function-code-signing-config --function-name " + fn
-	if prev != "" {
-		undo = "aws lambda put-function-code-signing-config --function-name " + fn + " --code-signing-config-arn " + prev
-	}
+func attachCSC(region, fn, arn, prev string, ids []finding.RuleID) finding.Action {
 	return finding.Action{
 		Kind: rules.ActionAttachCSC, For: ids, Resource: fn, Done: rules.Done(rules.ActionAttachCSC),
-		Params:  map[string]string{ParamFunction: fn, ParamCSC: arn, ParamPreviousCSC: prev},
+		Params:  map[string]string{ParamFunction: fn, ParamCSC: arn, ParamPreviousCSC: prev, ParamRegion: region},
 		Summary: "attach code signing config " + arn + " to " + fn,
-		Undo:    undo,
+		Undo:    undoCSC(region, fn, prev),
 	}
 }
 

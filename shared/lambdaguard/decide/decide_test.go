@@ -340,7 +340,7 @@ func TestMoveAliasUndoRestoresWeights(t *testing.T) {
 	s.Versions["7"] = unsigned("7", "u7")
 	s.Aliases = []snapshot.Alias{{Name: "prod", FunctionVersion: "3", AdditionalWeights: map[string]float64{"7": 0.25}}}
 	d := Decide(s, cfg())
-	want := `aws lambda update-alias --function-name pay --name prod --function-version 3 --routing-config '{"AdditionalVersionWeights":{"7":0.25}}'`
+	want := `aws lambda update-alias --function-name pay --name prod --function-version 3 --routing-config '{"AdditionalVersionWeights":{"7":0.25}}' --region eu-west-1`
 	if len(d.Actions) != 1 || d.Actions[0].Undo != want {
 		t.Fatalf("undo = %+v, want %s", d.Actions, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/selfguard/selfguard/shared/rules"
+	"github.com/selfguard/selfguard/shared/shellcmd"
 
 	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
 
@@ -120,7 +121,8 @@ func decideApproval(s snapshot.Snapshot, cfg settings.Settings, d *finding.Decis
 			Kind: rules.ActionRestoreTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: rules.Done(rules.ActionRestoreTemplate),
 			Params:  map[string]string{ParamTemplate: name, ParamContent: content, ParamPreviousContent: s.Required.RawContent},
 			Summary: fmt.Sprintf("restore approval rule template %s to require %s", name, want),
-			Undo:    fmt.Sprintf("aws codecommit update-approval-rule-template-content --approval-rule-template-name %s --new-rule-content %s", name, shellQuote(s.Required.RawContent)),
+			Undo: shellcmd.AWS(shellcmd.RegionOf(s.ARN), "codecommit", "update-approval-rule-template-content",
+				"--approval-rule-template-name", name, "--new-rule-content", s.Required.RawContent),
 		})
 	}
 	if !s.Associated(name) {
@@ -128,13 +130,14 @@ func decideApproval(s snapshot.Snapshot, cfg settings.Settings, d *finding.Decis
 			Kind: rules.ActionAssociateTemplate, For: []finding.RuleID{f.Rule}, Resource: s.Name, Done: rules.Done(rules.ActionAssociateTemplate),
 			Params:  map[string]string{ParamTemplate: name},
 			Summary: fmt.Sprintf("associate approval rule template %s with repository %s", name, s.Name),
-			Undo:    fmt.Sprintf("aws codecommit disassociate-approval-rule-template-from-repository --approval-rule-template-name %s --repository-name %s", name, s.Name),
+			Undo: shellcmd.AWS(shellcmd.RegionOf(s.ARN), "codecommit", "disassociate-approval-rule-template-from-repository",
+				"--approval-rule-template-name", name, "--repository-name", s.Name),
 		}
 		if s.Required == nil {
 			a.Params[ParamCreate] = "true"
 			a.Params[ParamContent] = content
 			a.Summary = fmt.Sprintf("create approval rule template %s (%s) and associate it with repository %s", name, want, s.Name)
-			a.Undo += fmt.Sprintf(" && aws codecommit delete-approval-rule-template --approval-rule-template-name %s", name)
+			a.Undo += " && " + shellcmd.AWS(shellcmd.RegionOf(s.ARN), "codecommit", "delete-approval-rule-template", "--approval-rule-template-name", name)
 		}
 		d.Actions = append(d.Actions, a)
 	}
@@ -186,9 +189,4 @@ func templateList(ts []snapshot.Template) string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
-}
-
-// shellQuote quotes a value for a POSIX shell command line.
-func shellQuote(v string) string {
-	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }

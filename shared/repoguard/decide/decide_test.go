@@ -1,10 +1,12 @@
 package decide
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/selfguard/selfguard/shared/rules"
+	"github.com/selfguard/selfguard/shared/shellcmd/shelltest"
 
 	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
 
@@ -177,9 +179,12 @@ func TestActionsCarryExactUndo(t *testing.T) {
 	if assoc.Params[ParamCreate] != "true" || assoc.Params[ParamTemplate] != "selfguard-required-review" {
 		t.Errorf("associate params = %v, want create=true for the configured template", assoc.Params)
 	}
-	wantUndo := "aws codecommit disassociate-approval-rule-template-from-repository --approval-rule-template-name selfguard-required-review --repository-name app && aws codecommit delete-approval-rule-template --approval-rule-template-name selfguard-required-review"
-	if assoc.Undo != wantUndo {
-		t.Errorf("associate undo = %q, want %q", assoc.Undo, wantUndo)
+	wantUndo := [][]string{
+		{"aws", "codecommit", "disassociate-approval-rule-template-from-repository", "--approval-rule-template-name", "selfguard-required-review", "--repository-name", "app", "--region", "eu-west-1"},
+		{"aws", "codecommit", "delete-approval-rule-template", "--approval-rule-template-name", "selfguard-required-review", "--region", "eu-west-1"},
+	}
+	if got := shelltest.Words(t, assoc.Undo); !reflect.DeepEqual(got, wantUndo) {
+		t.Errorf("associate undo runs %q, want %q", got, wantUndo)
 	}
 	if byKind[rules.ActionEnableReview].Undo != none.Undo || byKind[rules.ActionEnableReview].Params[ParamReviewer] != "codeguru-reviewer" {
 		t.Errorf("enable review action = %+v, want the reviewer's own undo", byKind[rules.ActionEnableReview])
@@ -190,9 +195,10 @@ func TestActionsCarryExactUndo(t *testing.T) {
 		t.Fatalf("actions = %+v, want one restore", d.Actions)
 	}
 	restore := d.Actions[0]
-	wantRestore := `aws codecommit update-approval-rule-template-content --approval-rule-template-name selfguard-required-review --new-rule-content '` + zeroOnMain + `'`
-	if restore.Undo != wantRestore || restore.Params[ParamPreviousContent] != zeroOnMain {
-		t.Errorf("restore undo = %q, want %q", restore.Undo, wantRestore)
+	wantRestore := [][]string{{"aws", "codecommit", "update-approval-rule-template-content", "--approval-rule-template-name", "selfguard-required-review",
+		"--new-rule-content", zeroOnMain, "--region", "eu-west-1"}}
+	if got := shelltest.Words(t, restore.Undo); !reflect.DeepEqual(got, wantRestore) || restore.Params[ParamPreviousContent] != zeroOnMain {
+		t.Errorf("restore undo runs %q, want %q", got, wantRestore)
 	}
 }
 
@@ -221,11 +227,5 @@ func TestRequiredContent(t *testing.T) {
 	c.ApprovalPool = nil
 	if strings.Contains(RequiredContent(c).JSON(), "ApprovalPoolMembers") {
 		t.Error("an empty pool should leave ApprovalPoolMembers out, so any member of the account may approve")
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	if got := shellQuote(`{"a":"it's"}`); got != `'{"a":"it'\''s"}'` {
-		t.Errorf("shellQuote = %s", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/selfguard/selfguard/shared/repoguard/snapshot"
+	"github.com/selfguard/selfguard/shared/shellcmd"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
@@ -66,7 +67,7 @@ var allStates = []cgtypes.RepositoryAssociationState{
 // associations, Associated first, then Associating, then removed ones, then
 // Failed.
 func (c *CodeGuru) Status(ctx context.Context, repo string) (snapshot.ReviewStatus, error) {
-	best := snapshot.ReviewStatus{Reviewer: CodeGuruName, State: snapshot.StateNone, Detail: "no CodeGuru Reviewer association", Undo: undoLookup(repo)}
+	best := snapshot.ReviewStatus{Reviewer: CodeGuruName, State: snapshot.StateNone, Detail: "no CodeGuru Reviewer association", Undo: undoLookup(c.region(), repo)}
 	in := &codegurureviewer.ListRepositoryAssociationsInput{
 		Names:         []string{repo},
 		ProviderTypes: []cgtypes.ProviderType{cgtypes.ProviderTypeCodeCommit},
@@ -87,7 +88,7 @@ func (c *CodeGuru) Status(ctx context.Context, repo string) (snapshot.ReviewStat
 			if rank(s.State) > rank(best.State) {
 				best = s
 				if best.Undo == "" {
-					best.Undo = undoLookup(repo)
+					best.Undo = undoLookup(c.region(), repo)
 				}
 			}
 		}
@@ -119,10 +120,10 @@ func statusOf(arn string, st cgtypes.RepositoryAssociationState, reason string) 
 	switch st {
 	case cgtypes.RepositoryAssociationStateAssociated:
 		s.State = snapshot.StateActive
-		s.Undo = "aws codeguru-reviewer disassociate-repository --association-arn " + arn
+		s.Undo = shellcmd.AWS(shellcmd.RegionOf(arn), "codeguru-reviewer", "disassociate-repository", "--association-arn", arn)
 	case cgtypes.RepositoryAssociationStateAssociating:
 		s.State = snapshot.StatePending
-		s.Undo = "aws codeguru-reviewer disassociate-repository --association-arn " + arn
+		s.Undo = shellcmd.AWS(shellcmd.RegionOf(arn), "codeguru-reviewer", "disassociate-repository", "--association-arn", arn)
 	case cgtypes.RepositoryAssociationStateDisassociating, cgtypes.RepositoryAssociationStateDisassociated:
 		s.State = snapshot.StateRemoved
 		detail += "; " + codeGuruCutoff
@@ -135,8 +136,26 @@ func statusOf(arn string, st cgtypes.RepositoryAssociationState, reason string) 
 
 // undoLookup disassociates whatever live association the repository has,
 // for when the association ARN is not known yet.
-func undoLookup(repo string) string {
-	return fmt.Sprintf(`aws codeguru-reviewer disassociate-repository --association-arn "$(aws codeguru-reviewer list-repository-associations --names %s --provider-types CodeCommit --states Associated Associating --query 'RepositoryAssociationSummaries[0].AssociationArn' --output text)"`, repo)
+// region is the region the client calls, which undo commands name.
+func (c *CodeGuru) region() string {
+	if o, ok := c.API.(interface {
+		Options() codegurureviewer.Options
+	}); ok {
+		return o.Options().Region
+	}
+	return ""
+}
+
+// undoLookup finds the association at undo time: it did not exist yet when
+// the command was written.
+func undoLookup(region, repo string) string {
+	lookup := shellcmd.AWS(region, "codeguru-reviewer", "list-repository-associations", "--names", repo, "--provider-types", "CodeCommit",
+		"--states", "Associated", "Associating", "--query", "RepositoryAssociationSummaries[0].AssociationArn", "--output", "text")
+	undo := `aws codeguru-reviewer disassociate-repository --association-arn "$(` + lookup + `)"`
+	if region != "" {
+		undo += " --region " + shellcmd.Quote(region)
+	}
+	return undo
 }
 
 // Enable implements Reviewer. A repository already associated (or
