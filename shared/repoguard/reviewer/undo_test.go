@@ -15,7 +15,9 @@ import (
 // regional is the fake with the client's region, as a real client has.
 type regional struct{ *fakeCodeGuru }
 
-func (regional) Options() codegurureviewer.Options { return codegurureviewer.Options{Region: "eu-west-1"} }
+func (regional) Options() codegurureviewer.Options {
+	return codegurureviewer.Options{Region: "eu-west-1"}
+}
 
 func TestCodeGuruUndoNamesTheAssociationAndTheRegion(t *testing.T) {
 	c := NewCodeGuru(regional{&fakeCodeGuru{listed: []cgtypes.RepositoryAssociationState{"Associated"}}})
