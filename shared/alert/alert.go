@@ -131,7 +131,7 @@ func (a Alert) verdict() string {
 	case StatusRefused:
 		return "refused by AWS"
 	case StatusPlanned:
-		return "not changed (monitor)"
+		return "not changed (monitor mode)"
 	case StatusNotNeeded:
 		return "already fixed"
 	}
@@ -178,9 +178,11 @@ func upper(s finding.Severity) string {
 // Subject formats the alert's subject line: printable ASCII, one line, at
 // most 100 characters, the verdict always kept whole.
 func (a Alert) Subject() string {
-	head := "[selfguard] " + ASCII(upper(a.Finding.Severity), 10) + " " + ASCII(a.Finding.Resource, 40) + ": "
+	head := "[selfguard] " + ASCII(upper(a.Finding.Severity), 10) + " " + ASCII(shortARNs(a.Finding.Resource), 40) + ": "
 	tail := " - " + ASCII(a.verdict(), 30)
-	what := a.Finding.Summary
+	// The summary says the problem in words; ARNs in it become names, so
+	// the subject keeps its meaning in 100 characters.
+	what := shortARNs(a.Finding.Summary)
 	if what == "" {
 		what = string(a.Finding.Rule)
 	}

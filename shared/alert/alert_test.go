@@ -43,7 +43,7 @@ func TestSubject(t *testing.T) {
 		{"enforced action reads at a glance", func(*Alert) {},
 			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - contained", ""},
 		{"monitor says nothing changed", func(a *Alert) { a.Mode = finding.ModeMonitor; a.Actions[0].Status = StatusPlanned },
-			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - not changed (monitor)", ""},
+			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - not changed (monitor mode)", ""},
 		{"failure is shouted", func(a *Alert) { a.Actions[0].Status = StatusFailed },
 			"[selfguard] HIGH payments-api: unsigned code deployed by mallory - ACTION FAILED", ""},
 		{"no remedy is alert only", func(a *Alert) { a.Actions = nil },
@@ -59,6 +59,13 @@ func TestSubject(t *testing.T) {
 		}, "", "[selfguard] HIGH " + strings.Repeat("f", 37) + "...: "},
 		{"newlines in the actor cannot add lines", func(a *Alert) { a.Event.Actor = "eve\nSubject: all clear\r\n" },
 			"[selfguard] HIGH payments-api: unsigned code deployed by eve Subject: all clear - contained", ""},
+		{"ARNs in the problem become the names a person says", func(a *Alert) {
+			a.Finding.Summary = "$LATEST code signed by untrusted profile arn:aws:signer:eu-west-1:444455556666:/signing-profiles/evil/Zz99"
+		}, "[selfguard] HIGH payments-api: $LATEST code signed by untrusted profile evil by mallory - contained", ""},
+		{"a layer ARN reads as the layer's name and version", func(a *Alert) {
+			a.Finding.Resource = "payments-api/shared:3"
+			a.Finding.Summary = "layer arn:aws:lambda:eu-west-1:999988887777:layer:thirdparty:1 is unsigned"
+		}, "[selfguard] HIGH payments-api/shared:3: layer thirdparty:1 is unsigned by mallory - contained", ""},
 		{"non-ASCII becomes question marks", func(a *Alert) { a.Event.Actor = "mallöry\u202e" },
 			"[selfguard] HIGH payments-api: unsigned code deployed by mall?ry - contained", ""},
 	}
