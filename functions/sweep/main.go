@@ -59,9 +59,19 @@ func handler() (*sweep.ListHandler, error) {
 		Runs:     &sweep.Runs{DB: db, Table: cfg.LedgerTable},
 		Findings: ledger.NewTable(db, cfg.LedgerTable),
 		Notify: &sweep.Alerts{
-			Sender: &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN},
+			Sender: &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN, Format: alertFormat()},
 			Region: awsCfg.Region, Account: os.Getenv(sweep.EnvAccount), Mode: cfg.Mode,
 		},
 		Mode: cfg.Mode,
 	}, nil
+}
+
+// alertFormat is the deployment's alert body format; template.yaml allows
+// only valid values, so anything else falls back to plain text.
+func alertFormat() alert.BodyFormat {
+	f, err := alert.ParseFormat(os.Getenv(alert.EnvFormat))
+	if err != nil {
+		return alert.FormatText
+	}
+	return f
 }

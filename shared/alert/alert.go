@@ -87,6 +87,12 @@ type Message struct {
 	Subject    string
 	Body       string
 	Attributes map[string]string
+
+	// What the JSON formats add to the attributes (see Render).
+	undo  []string
+	arn   string
+	id    string
+	extra map[string]string
 }
 
 // Message attribute names subscribers can filter on.
@@ -274,7 +280,8 @@ func Format(a Alert) Message {
 		AttrResource:  f.Resource,
 		AttrMode:      string(a.Mode),
 	}
-	return Message{Subject: a.Subject(), Body: bound(b.String()), Attributes: cleanAttrs(attrs)}
+	return Message{Subject: a.Subject(), Body: bound(b.String()), Attributes: cleanAttrs(attrs),
+		undo: undoOf(a), arn: Clean(f.ARN, maxLine), id: Clean(a.Event.ID, maxName), extra: cleanAttrs(fieldsOf(a))}
 }
 
 // bound keeps a body within maxBody, cutting at a line end.

@@ -22,16 +22,18 @@ type Publisher struct {
 	// TopicARN is the alert topic, or several separated by commas: in an
 	// organization the member's own topic and the security account's.
 	TopicARN string
+	// Format is how bodies are written; text if empty.
+	Format BodyFormat
 }
 
 // Send publishes one finding's alert.
 func (p *Publisher) Send(ctx context.Context, a Alert) error {
-	return p.Publish(ctx, Format(a))
+	return p.Publish(ctx, Render(Format(a), p.Format))
 }
 
 // SendSummary publishes a sweep summary.
 func (p *Publisher) SendSummary(ctx context.Context, s Summary) error {
-	return p.Publish(ctx, FormatSummary(s))
+	return p.Publish(ctx, Render(FormatSummary(s), p.Format))
 }
 
 // Publish sends a formatted message to every topic. A topic that fails

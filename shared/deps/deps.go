@@ -58,6 +58,10 @@ func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 	if cfg.LedgerTable == "" {
 		return nil, fmt.Errorf("%s: %w", settings.EnvLedgerTable, ErrMissing)
 	}
+	format, err := alert.ParseFormat(getenv(alert.EnvFormat))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", alert.EnvFormat, err)
+	}
 	awsCfg, err := AWSConfig(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
@@ -66,7 +70,7 @@ func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 		Settings: cfg,
 		Logger:   log,
 		AWS:      awsCfg,
-		Alerter:  &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN},
+		Alerter:  &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN, Format: format},
 		Ledger:   ledger.NewTable(dynamodb.NewFromConfig(awsCfg), cfg.LedgerTable),
 	}, nil
 }
