@@ -47,6 +47,7 @@ func TestParameterEnvIsTheTemplates(t *testing.T) {
 	for p := range doc.Parameters {
 		params[p] = "param-" + p
 	}
+	params["AlertFormat"] = "text" // picks a body template: must be a real value
 	tpl, err := eventbus.ParseTemplate(raw, eventbus.TemplateOptions{Parameters: params})
 	if err != nil {
 		t.Fatal(err)

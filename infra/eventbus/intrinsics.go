@@ -22,6 +22,7 @@ type resolver struct {
 	attributes map[string]string
 	physical   map[string]string
 	globalFn   map[string]any
+	mappings   map[string]any
 	account    string
 	region     string
 	stack      string
@@ -42,6 +43,7 @@ func newResolver(top map[string]any, opts TemplateOptions) (*resolver, error) {
 	if r.stack == "" {
 		r.stack = "selfguard"
 	}
+	r.mappings, _ = top["Mappings"].(map[string]any)
 	params, _ := top["Parameters"].(map[string]any)
 	for name, pv := range params {
 		def, _ := pv.(map[string]any)
@@ -300,6 +302,18 @@ func (r *resolver) intrinsic(name string, arg any) (any, error) {
 			out[i] = p
 		}
 		return out, nil
+	case "Fn::FindInMap":
+		list, err := r.resolveList(arg, 3, name)
+		if err != nil {
+			return nil, err
+		}
+		m, _ := r.mappings[fmt.Sprint(list[0])].(map[string]any)
+		top, _ := m[fmt.Sprint(list[1])].(map[string]any)
+		v, ok := top[fmt.Sprint(list[2])]
+		if !ok {
+			return nil, fmt.Errorf("Fn::FindInMap %v: no such key", list)
+		}
+		return v, nil
 	}
 	return nil, fmt.Errorf("intrinsic function %s is not supported by the local bus", name)
 }

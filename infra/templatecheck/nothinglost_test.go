@@ -13,14 +13,15 @@ func TestNothingIsLostSilently(t *testing.T) {
 	doc := readTemplate(t)
 	res := doc["Resources"].(map[string]any)
 	alarmed := map[string]map[string]bool{} // resource → metric → alarmed to the topic
-	for _, r := range res {
+	toTopic := alarmsRoutedToTopic(res)
+	for id, r := range res {
 		m := r.(map[string]any)
 		if m["Type"] != "AWS::CloudWatch::Alarm" {
 			continue
 		}
 		p := m["Properties"].(map[string]any)
-		if acts, _ := p["AlarmActions"].([]any); len(acts) != 1 || acts[0] != "AlertTopic" {
-			t.Errorf("alarm on %v does not notify the alert topic: %v", p["MetricName"], p["AlarmActions"])
+		if !toTopic[id] {
+			t.Errorf("alarm %s on %v does not reach the alert topic (an EventBridge rule on its state changes)", id, p["MetricName"])
 		}
 		dims, _ := p["Dimensions"].([]any)
 		for _, d := range dims {
@@ -71,4 +72,35 @@ func TestNothingIsLostSilently(t *testing.T) {
 			}
 		}
 	}
+}
+
+// alarmsRoutedToTopic are the alarms whose ALARM state changes an
+// EventBridge rule delivers to the alert topic.
+func alarmsRoutedToTopic(res map[string]any) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range res {
+		m := r.(map[string]any)
+		if m["Type"] != "AWS::Events::Rule" {
+			continue
+		}
+		p := m["Properties"].(map[string]any)
+		pat, _ := p["EventPattern"].(map[string]any)
+		if dt, _ := pat["detail-type"].([]any); len(dt) != 1 || dt[0] != "CloudWatch Alarm State Change" {
+			continue
+		}
+		topic := false
+		targets, _ := p["Targets"].([]any)
+		for _, tg := range targets {
+			if tm, _ := tg.(map[string]any); tm["Arn"] == "AlertTopic" {
+				topic = true
+			}
+		}
+		resources, _ := pat["resources"].([]any)
+		for _, a := range resources {
+			if s, _ := a.(string); topic && len(s) > 4 && s[len(s)-4:] == ".Arn" {
+				out[s[:len(s)-4]] = true
+			}
+		}
+	}
+	return out
 }
