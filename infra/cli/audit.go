@@ -42,6 +42,23 @@ var ErrReadOnly = errors.New("selfguard audit is read-only")
 // readOnlyPrefixes are the operation name prefixes audit may call.
 var readOnlyPrefixes = []string{"Get", "List", "Describe", "BatchGet"}
 
+// Allow returns an SDK stack option that refuses, before anything is
+// sent, every operation but the named ones.
+func Allow(ops ...string) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SelfguardAllow",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				op := awsmiddleware.GetOperationName(ctx)
+				for _, o := range ops {
+					if op == o {
+						return next.HandleInitialize(ctx, in)
+					}
+				}
+				return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("%s: %w", op, ErrReadOnly)
+			}), middleware.After)
+	}
+}
+
 // ReadOnly is an SDK stack option that refuses, before anything is sent,
 // every operation whose name does not say it only reads.
 func ReadOnly(stack *middleware.Stack) error {
@@ -75,6 +92,7 @@ type auditOptions struct {
 	rate                            float64
 	workers                         int
 	judge                           judgeFlags
+	importHub                       bool
 }
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -91,6 +109,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Float64Var(&o.rate, "rate", settings.DefaultLambdaRate, "Lambda control-plane calls per second to spend (of the account's 15)")
 	fs.IntVar(&o.workers, "workers", 2, "functions evaluated at once")
 	org := orgFlags(fs)
+	fs.BoolVar(&o.importHub, "import", false, "also import the findings into AWS Security Hub (BatchImportFindings) and archive selfguard's findings that are fixed")
 	o.judge.register(fs)
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
@@ -139,6 +158,12 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	rep.Filter(o.rules, o.resources)
 	rep.Sort()
+	if o.importHub {
+		if err := importFindings(ctx, o, rep, stderr); err != nil {
+			fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+			return ExitError
+		}
+	}
 	if err := rep.Write(stdout, o.format); err != nil {
 		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
 		return ExitError

@@ -150,7 +150,7 @@ func TestAuditFormatsAgreeOnTheSameWorld(t *testing.T) {
 		rid, _ := r0["Id"].(string)
 		typ := r0["Type"]
 		switch {
-		case strings.Contains(id, "|repository|"):
+		case strings.Contains(id, "/repository/"):
 			if typ != "Other" || !strings.HasPrefix(rid, "arn:aws:codecommit:"+auditRegion+":"+auditAccount+":") {
 				t.Errorf("%s: repository resource %v %s", id, typ, rid)
 			}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/rules"
 )
@@ -35,104 +38,148 @@ const (
 	maxRemediation = 512
 )
 
-// ASFFFinding is one finding in the AWS Security Finding Format, with the
-// required top-level attributes and the optional ones selfguard fills.
-type ASFFFinding struct {
-	SchemaVersion string            `json:"SchemaVersion"`
-	ID            string            `json:"Id"`
-	ProductArn    string            `json:"ProductArn"`
-	GeneratorID   string            `json:"GeneratorId"`
-	AwsAccountID  string            `json:"AwsAccountId"`
-	Types         []string          `json:"Types"`
-	CreatedAt     string            `json:"CreatedAt"`
-	UpdatedAt     string            `json:"UpdatedAt"`
-	Severity      ASFFSeverity      `json:"Severity"`
-	Title         string            `json:"Title"`
-	Description   string            `json:"Description"`
-	Resources     []ASFFResource    `json:"Resources"`
-	Remediation   *ASFFRemediation  `json:"Remediation,omitempty"`
-	ProductFields map[string]string `json:"ProductFields,omitempty"`
-	RecordState   string            `json:"RecordState"`
-}
+// ASFF product identity: selfguard reports into each account's default
+// product (a custom integration), which lets it name itself.
+const (
+	ProductName = "selfguard"
+	CompanyName = "selfguard"
+)
 
-// ASFFSeverity carries the label Security Hub ranks by and selfguard's own.
-type ASFFSeverity struct {
-	Label    string `json:"Label"`
-	Original string `json:"Original,omitempty"`
-}
+// ASFFTime is the timestamp format of ASFF's date fields.
+const ASFFTime = "2006-01-02T15:04:05.000Z"
 
-// ASFFResource is the resource a finding is about.
-type ASFFResource struct {
-	Type      string `json:"Type"`
-	ID        string `json:"Id"`
-	Partition string `json:"Partition,omitempty"`
-	Region    string `json:"Region"`
-}
-
-// ASFFRemediation says what to do about a finding.
-type ASFFRemediation struct {
-	Recommendation ASFFRecommendation `json:"Recommendation"`
-}
-
-// ASFFRecommendation is the remediation text.
-type ASFFRecommendation struct {
-	Text string `json:"Text"`
-}
-
-// ASFF converts the report's items. The result is what `aws securityhub
-// batch-import-findings --findings` takes (at most 100 per call).
-func (r *Report) ASFF() []ASFFFinding {
+// ASFF converts the report's items into Security Hub findings, in the
+// SDK's own types. The result is what BatchImportFindings takes (at most
+// 100 per call); every finding is ACTIVE and FAILED, first and last
+// observed at the report's time (an import keeps an earlier first sighting).
+func (r *Report) ASFF() []shtypes.AwsSecurityFinding {
 	at := r.GeneratedAt.UTC()
 	if at.IsZero() {
 		at = time.Now().UTC()
 	}
-	stamp := at.Format("2006-01-02T15:04:05.000Z")
-	out := make([]ASFFFinding, 0, len(r.Items))
+	stamp := aws.String(at.Format(ASFFTime))
+	out := make([]shtypes.AwsSecurityFinding, 0, len(r.Items))
 	for _, it := range r.Items {
 		f := it.Finding
 		part := Partition(it.Region)
-		af := ASFFFinding{
-			SchemaVersion: ASFFSchemaVersion,
-			ID:            fmt.Sprintf("selfguard/%s/%s/%s", it.Account, it.Region, f.Key()),
-			ProductArn:    fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", part, it.Region, it.Account, it.Account),
-			GeneratorID:   "selfguard/" + string(f.Rule),
-			AwsAccountID:  it.Account,
-			Types:         []string{asffTypeOf(f.Rule)},
-			CreatedAt:     stamp,
-			UpdatedAt:     stamp,
-			Severity:      ASFFSeverity{Label: strings.ToUpper(string(f.Severity)), Original: string(f.Severity)},
-			Title:         limit(f.Summary, maxTitle),
-			Description:   limit(description(f), maxDescription),
-			Resources: []ASFFResource{{
-				Type: resourceType(f.ResourceType), ID: resourceID(it, part), Partition: part, Region: it.Region,
+		title := limit(f.Summary, maxTitle)
+		if title == "" {
+			title = string(f.Rule)
+		}
+		af := shtypes.AwsSecurityFinding{
+			SchemaVersion:   aws.String(ASFFSchemaVersion),
+			Id:              aws.String(ASFFID(it)),
+			ProductArn:      aws.String(ProductARN(part, it.Region, it.Account)),
+			ProductName:     aws.String(ProductName),
+			CompanyName:     aws.String(CompanyName),
+			GeneratorId:     aws.String("selfguard/" + string(f.Rule)),
+			AwsAccountId:    aws.String(it.Account),
+			Region:          aws.String(it.Region),
+			Types:           []string{asffTypeOf(f.Rule)},
+			CreatedAt:       stamp,
+			UpdatedAt:       stamp,
+			FirstObservedAt: stamp,
+			LastObservedAt:  stamp,
+			Severity:        &shtypes.Severity{Label: shtypes.SeverityLabel(strings.ToUpper(string(f.Severity))), Original: aws.String(string(f.Severity))},
+			Title:           aws.String(title),
+			Description:     aws.String(limit(description(f), maxDescription)),
+			Resources: []shtypes.Resource{{
+				Type: aws.String(resourceType(f.ResourceType)), Id: aws.String(resourceID(it, part)),
+				Partition: shtypes.Partition(part), Region: aws.String(it.Region),
 			}},
+			Compliance: &shtypes.Compliance{Status: shtypes.ComplianceStatusFailed},
 			ProductFields: map[string]string{
 				"selfguard/rule":         string(f.Rule),
 				"selfguard/guardrail":    guardrailOf(f.Rule),
 				"selfguard/resourceType": string(f.ResourceType),
 				"selfguard/resource":     f.Resource,
 			},
-			RecordState: "ACTIVE",
-		}
-		if af.Title == "" {
-			af.Title = string(f.Rule)
+			RecordState: shtypes.RecordStateActive,
 		}
 		if text := remediation(it.Actions); text != "" {
-			af.Remediation = &ASFFRemediation{Recommendation: ASFFRecommendation{Text: limit(text, maxRemediation)}}
+			af.Remediation = &shtypes.Remediation{Recommendation: &shtypes.Recommendation{Text: aws.String(limit(text, maxRemediation))}}
 		}
 		out = append(out, af)
 	}
 	return out
 }
 
-// WriteASFF writes the findings as a JSON array in ASFF.
+// ASFFID is an item's finding id: stable across runs, so a new import
+// updates the finding rather than adding one. Its parts are joined by "/"
+// (not finding.Key's "|", which moto's pagination tokens cannot carry).
+func ASFFID(it Item) string {
+	f := it.Finding
+	return fmt.Sprintf("selfguard/%s/%s/%s/%s/%s", it.Account, it.Region, f.Rule, f.ResourceType, f.Resource)
+}
+
+// ProductARN is the account's default Security Hub product in a region.
+func ProductARN(partition, region, account string) string {
+	return fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", partition, region, account, account)
+}
+
+// WriteASFF writes the findings as a JSON array in ASFF, as `aws
+// securityhub batch-import-findings --findings` takes them.
 func (r *Report) WriteASFF(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r.ASFF()); err != nil {
+	js, err := MarshalASFF(r.ASFF())
+	if err != nil {
+		return fmt.Errorf("write asff report: %w", err)
+	}
+	if _, err := w.Write(append(js, '\n')); err != nil {
 		return fmt.Errorf("write asff report: %w", err)
 	}
 	return nil
+}
+
+// MarshalASFF writes SDK findings as ASFF JSON: the SDK's field names are
+// ASFF's, and the fields it leaves unset (nil, empty) are left out.
+func MarshalASFF(fs []shtypes.AwsSecurityFinding) ([]byte, error) {
+	raw, err := json.Marshal(fs)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(prune(v), "", "  ")
+}
+
+// prune drops nulls, empty strings and empty objects and arrays.
+func prune(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e = prune(e); empty(e) {
+				delete(x, k)
+			} else {
+				x[k] = e
+			}
+		}
+		return x
+	case []any:
+		out := x[:0]
+		for _, e := range x {
+			if e = prune(e); !empty(e) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	return v
+}
+
+func empty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
 }
 
 func description(f finding.Finding) string {

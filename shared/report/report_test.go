@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"reflect"
 	"strings"
 	"testing"
@@ -146,13 +148,22 @@ func TestASFFHasEverythingSecurityHubRequires(t *testing.T) {
 	if len(got) != len(r.Items) {
 		t.Fatalf("%d ASFF findings for %d items", len(got), len(r.Items))
 	}
-	required := []string{"SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types", "CreatedAt", "UpdatedAt", "Severity", "Title", "Description", "Resources"}
+	required := []string{"SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types", "CreatedAt", "UpdatedAt", "Severity", "Title", "Description", "Resources",
+		"ProductName", "CompanyName", "FirstObservedAt", "LastObservedAt", "Compliance", "RecordState"}
 	labels := map[string]bool{"INFORMATIONAL": true, "LOW": true, "MEDIUM": true, "HIGH": true, "CRITICAL": true}
 	ids := map[string]bool{}
 	for i, f := range got {
 		for _, k := range required {
 			if v, ok := f[k]; !ok || v == "" || v == nil {
 				t.Errorf("finding %d lacks %s", i, k)
+			}
+		}
+		if c, _ := f["Compliance"].(map[string]any); c["Status"] != "FAILED" || f["RecordState"] != "ACTIVE" || f["ProductName"] != "selfguard" {
+			t.Errorf("finding %d: compliance %v, record state %v, product %v", i, f["Compliance"], f["RecordState"], f["ProductName"])
+		}
+		for k, v := range f {
+			if v == nil || v == "" {
+				t.Errorf("finding %d: %s is written empty", i, k)
 			}
 		}
 		if f["SchemaVersion"] != "2018-10-08" || f["AwsAccountId"] != acct {
@@ -202,42 +213,43 @@ func TestASFFFields(t *testing.T) {
 	cases := []struct {
 		name  string
 		it    Item
-		check func(t *testing.T, f ASFFFinding)
+		check func(t *testing.T, f shtypes.AwsSecurityFinding)
 	}{
-		{"severity label is the upper-cased severity", repo, func(t *testing.T, f ASFFFinding) {
-			if f.Severity.Label != "MEDIUM" || f.Severity.Original != "medium" {
+		{"severity label is the upper-cased severity", repo, func(t *testing.T, f shtypes.AwsSecurityFinding) {
+			if f.Severity.Label != "MEDIUM" || aws.ToString(f.Severity.Original) != "medium" {
 				t.Errorf("severity %+v", f.Severity)
 			}
 		}},
-		{"a repository is an Other resource with its CodeCommit ARN", repo, func(t *testing.T, f ASFFFinding) {
-			if f.Resources[0].Type != "Other" || f.Resources[0].ID != "arn:aws:codecommit:"+region+":"+acct+":website" {
+		{"a repository is an Other resource with its CodeCommit ARN", repo, func(t *testing.T, f shtypes.AwsSecurityFinding) {
+			if aws.ToString(f.Resources[0].Type) != "Other" || aws.ToString(f.Resources[0].Id) != "arn:aws:codecommit:"+region+":"+acct+":website" {
 				t.Errorf("resource %+v", f.Resources[0])
 			}
 		}},
-		{"an alias is its Lambda function", alias, func(t *testing.T, f ASFFFinding) {
-			if f.Resources[0].Type != "AwsLambdaFunction" {
+		{"an alias is its Lambda function", alias, func(t *testing.T, f shtypes.AwsSecurityFinding) {
+			if aws.ToString(f.Resources[0].Type) != "AwsLambdaFunction" {
 				t.Errorf("resource %+v", f.Resources[0])
 			}
-			if f.Remediation == nil || !strings.Contains(f.Remediation.Recommendation.Text, "update-alias") {
+			if f.Remediation == nil || !strings.Contains(aws.ToString(f.Remediation.Recommendation.Text), "update-alias") {
 				t.Errorf("remediation %+v lacks the undo", f.Remediation)
 			}
 		}},
-		{"a finding without actions has no remediation", repo, func(t *testing.T, f ASFFFinding) {
+		{"a finding without actions has no remediation", repo, func(t *testing.T, f shtypes.AwsSecurityFinding) {
 			if f.Remediation != nil {
 				t.Errorf("remediation %+v", f.Remediation)
 			}
 		}},
-		{"long text is cut to the limits on a character boundary", long, func(t *testing.T, f ASFFFinding) {
-			if len(f.Title) > 256 || len(f.Description) > 1024 || !strings.HasSuffix(f.Title, "...") {
-				t.Errorf("title %d bytes, description %d bytes", len(f.Title), len(f.Description))
+		{"long text is cut to the limits on a character boundary", long, func(t *testing.T, f shtypes.AwsSecurityFinding) {
+			title, desc := aws.ToString(f.Title), aws.ToString(f.Description)
+			if len(title) > 256 || len(desc) > 1024 || !strings.HasSuffix(title, "...") {
+				t.Errorf("title %d bytes, description %d bytes", len(title), len(desc))
 			}
-			if !json.Valid([]byte(`"`+f.Title+`"`)) || strings.ContainsRune(f.Title, '\uFFFD') {
+			if !json.Valid([]byte(`"`+title+`"`)) || strings.ContainsRune(title, '\uFFFD') {
 				t.Errorf("title split a character")
 			}
 		}},
-		{"China regions use their partition", cn, func(t *testing.T, f ASFFFinding) {
-			if !strings.HasPrefix(f.ProductArn, "arn:aws-cn:securityhub:cn-north-1:") || f.Resources[0].Partition != "aws-cn" {
-				t.Errorf("product %s, resource %+v", f.ProductArn, f.Resources[0])
+		{"China regions use their partition", cn, func(t *testing.T, f shtypes.AwsSecurityFinding) {
+			if !strings.HasPrefix(aws.ToString(f.ProductArn), "arn:aws-cn:securityhub:cn-north-1:") || f.Resources[0].Partition != "aws-cn" {
+				t.Errorf("product %s, resource %+v", aws.ToString(f.ProductArn), f.Resources[0])
 			}
 		}},
 	}
@@ -248,8 +260,8 @@ func TestASFFFields(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("%d findings", len(got))
 			}
-			if got[0].CreatedAt != "2026-03-01T12:00:00.000Z" || got[0].RecordState != "ACTIVE" {
-				t.Errorf("created %s, state %s", got[0].CreatedAt, got[0].RecordState)
+			if aws.ToString(got[0].CreatedAt) != "2026-03-01T12:00:00.000Z" || got[0].RecordState != "ACTIVE" {
+				t.Errorf("created %s, state %s", aws.ToString(got[0].CreatedAt), got[0].RecordState)
 			}
 			tc.check(t, got[0])
 		})
