@@ -6,6 +6,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/selfguard/selfguard/shared/hubsync"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -79,6 +82,7 @@ func handler() (*sweep.WorkerHandler, error) {
 			Sender: &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN, Format: alertFormat()},
 			Region: awsCfg.Region, Account: os.Getenv(sweep.EnvAccount), Mode: cfg.Mode,
 		},
+		Hub: securityHub(awsCfg),
 	}, nil
 }
 
@@ -90,4 +94,13 @@ func alertFormat() alert.BodyFormat {
 		return alert.FormatText
 	}
 	return f
+}
+
+// securityHub keeps Security Hub in step with the sweep when the deployment
+// asks for it (template parameter SecurityHub), else nothing.
+func securityHub(awsCfg aws.Config) sweep.Hub {
+	if !hubsync.Enabled(os.Getenv) {
+		return nil
+	}
+	return hubsync.Sweep{Hub: hubsync.Sync{API: securityhub.NewFromConfig(awsCfg)}, Account: os.Getenv(sweep.EnvAccount), Region: awsCfg.Region}
 }

@@ -5,6 +5,9 @@ package main
 
 import (
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+	"github.com/selfguard/selfguard/shared/hubsync"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -63,6 +66,7 @@ func handler() (*sweep.ListHandler, error) {
 			Region: awsCfg.Region, Account: os.Getenv(sweep.EnvAccount), Mode: cfg.Mode,
 		},
 		Mode: cfg.Mode,
+		Hub:  securityHub(awsCfg),
 	}, nil
 }
 
@@ -74,4 +78,13 @@ func alertFormat() alert.BodyFormat {
 		return alert.FormatText
 	}
 	return f
+}
+
+// securityHub keeps Security Hub in step with the sweep when the deployment
+// asks for it (template parameter SecurityHub), else nothing.
+func securityHub(awsCfg aws.Config) sweep.Hub {
+	if !hubsync.Enabled(os.Getenv) {
+		return nil
+	}
+	return hubsync.Sweep{Hub: hubsync.Sync{API: securityhub.NewFromConfig(awsCfg)}, Account: os.Getenv(sweep.EnvAccount), Region: awsCfg.Region}
 }

@@ -52,9 +52,11 @@ type ListHandler struct {
 	Runs     RunRecorder
 	Findings Findings
 	Notify   Notifier
-	Mode     finding.Mode
-	Log      zerolog.Logger
-	Now      func() time.Time
+	// Hub, when set, keeps Security Hub in step (see Tracker.Hub).
+	Hub  Hub
+	Mode finding.Mode
+	Log  zerolog.Logger
+	Now  func() time.Time
 }
 
 // Handle runs one sweep; the scheduled event's id names the run, so a
@@ -84,7 +86,7 @@ func (h *ListHandler) Handle(ctx context.Context, e events.CloudWatchEvent) erro
 	}
 	log.Info().Int("batches", st.Batches).Int("functions", st.Functions).Int("repositories", st.Repositories).
 		Int("exempt", st.Exempt).Int("code_signing_configs", st.CodeSigningConfigs).Msg("sweep listed")
-	tr := &Tracker{Run: run, Mode: h.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Now: h.Now}
+	tr := &Tracker{Run: run, Mode: h.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Hub: h.Hub, Now: h.Now}
 	return tr.MaybeFinish(ctx, p)
 }
 
@@ -96,8 +98,10 @@ type WorkerHandler struct {
 	Runs     RunStore
 	Findings Findings
 	Notify   Notifier
-	Log      zerolog.Logger
-	Now      func() time.Time
+	// Hub, when set, keeps Security Hub in step (see Tracker.Hub).
+	Hub Hub
+	Log zerolog.Logger
+	Now func() time.Time
 }
 
 // Handle evaluates each message's batch.
@@ -122,7 +126,7 @@ func (h *WorkerHandler) one(ctx context.Context, body string) error {
 	}
 	log := logging.From(ctx).With().Str("run", b.Run).Int("batch", b.Index).Logger()
 	ctx = logging.With(ctx, log)
-	tr := &Tracker{Run: b.Run, Mode: h.Worker.Settings.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Now: h.Now,
+	tr := &Tracker{Run: b.Run, Mode: h.Worker.Settings.Mode, Findings: h.Findings, Runs: h.Runs, Notify: h.Notify, Hub: h.Hub, Now: h.Now,
 		Cause: b.Cause}
 	w := h.Worker
 	w.Sink = tr

@@ -59,6 +59,11 @@ type Summary struct {
 	Open []ledger.Open `json:"open"`
 }
 
+// Hub receives the findings open after each run.
+type Hub interface {
+	Sync(ctx context.Context, open []ledger.Open) error
+}
+
 // Notifier tells people: the SNS alert topic in the account.
 type Notifier interface {
 	Notice(ctx context.Context, n Notice) error
@@ -74,6 +79,9 @@ type Tracker struct {
 	Findings Findings
 	Runs     RunStore
 	Notify   Notifier
+	// Hub, when set, is told at the end of each run what is still open
+	// (Security Hub: hubsync.Sweep), so that it archives what was fixed.
+	Hub Hub
 	Now      func() time.Time
 	// Cause is the event behind a fan-out batch; nil for the sweep.
 	Cause *Cause
@@ -227,8 +235,14 @@ func (t *Tracker) finish(ctx context.Context, p Progress, now time.Time) error {
 		still = append(still, o)
 		s.Counts[o.Finding.Severity]++
 	}
+	var hubErr error
+	if t.Hub != nil {
+		// Security Hub hears every run, even one that leaves nothing open;
+		// its failure does not hold back the summary.
+		hubErr = t.Hub.Sync(ctx, still)
+	}
 	if len(still) == 0 {
-		return nil
+		return hubErr
 	}
 	sort.SliceStable(still, func(i, j int) bool {
 		a, b := still[i], still[j]
@@ -238,5 +252,5 @@ func (t *Tracker) finish(ctx context.Context, p Progress, now time.Time) error {
 		return a.FirstSeen.Before(b.FirstSeen)
 	})
 	s.Open = still
-	return t.Notify.Summary(ctx, s)
+	return errors.Join(t.Notify.Summary(ctx, s), hubErr)
 }
