@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -100,7 +101,7 @@ func (h *Handler) act(work context.Context, j job, s Subject, actions []finding.
 // reports. It returns the alert when it could not be sent and reports a
 // change the guard made (a retry would find nothing left to say).
 func (h *Handler) tell(ctx context.Context, log zerolog.Logger, j job, f finding.Finding, reports []alert.ActionReport) (*alert.Alert, error) {
-	h.logDecision(log, f, j.mode, reports)
+	h.logDecision(log, f, j.mode, reports, j.rec.EventTime)
 	rec := j.rec
 	a := alert.Alert{
 		Guard: h.Name, Account: account(j.e, rec), Region: region(j.e, rec), Mode: j.mode,
@@ -200,7 +201,7 @@ func recordOf(r alert.ActionReport) ledger.ActionRecord {
 // logDecision writes the decision line of a finding: the actions as the
 // alert names them (the one carried out) and, where a fallback replaced
 // one, the one planned.
-func (h *Handler) logDecision(log zerolog.Logger, f finding.Finding, mode finding.Mode, reports []alert.ActionReport) {
+func (h *Handler) logDecision(log zerolog.Logger, f finding.Finding, mode finding.Mode, reports []alert.ActionReport, eventTime time.Time) {
 	ev := log.Warn()
 	if len(reports) == 0 {
 		ev = ev.Str(logging.FieldAction, "none").Str(logging.FieldOutcome, "none")
@@ -219,10 +220,32 @@ func (h *Handler) logDecision(log zerolog.Logger, f finding.Finding, mode findin
 	if fallback {
 		ev = ev.Strs(logging.FieldPlanned, planned)
 	}
+	// The line is also the finding's metrics (EMF): findings, actions by
+	// outcome, event-to-decision latency.
+	ev = logging.FindingMetrics(ev, h.now(), eventTime, outcomeCounts(reports))
 	ev.Str(logging.FieldDecision, "finding").
 		Str(logging.FieldRule, string(f.Rule)).
 		Str(logging.FieldSeverity, string(f.Severity)).
 		Str(logging.FieldMode, string(mode)).
 		Str(logging.FieldResource, f.Resource).
 		Msg(f.Summary)
+}
+
+func outcomeCounts(reports []alert.ActionReport) logging.Outcomes {
+	var o logging.Outcomes
+	for _, r := range reports {
+		switch r.Status {
+		case alert.StatusDone:
+			o.Done++
+		case alert.StatusFailed:
+			o.Failed++
+		case alert.StatusRefused:
+			o.Refused++
+		case alert.StatusPlanned:
+			o.Planned++
+		default:
+			o.Other++
+		}
+	}
+	return o
 }
