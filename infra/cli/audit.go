@@ -85,7 +85,7 @@ func (l *listFlag) Set(v string) error {
 
 type auditOptions struct {
 	format                          report.Format
-	failOn                          finding.Severity
+	out                             outputFlags
 	regions, rules, resources       listFlag
 	profile                         string
 	functionsOnly, repositoriesOnly bool
@@ -98,8 +98,8 @@ type auditOptions struct {
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	var o auditOptions
-	format := fs.String("format", "table", "output: table, json or asff (Security Hub)")
-	failOn := fs.String("fail-on", "high", "exit 1 if findings at or above this severity exist (low, medium, high, critical)")
+	format := fs.String("format", "table", "output: "+strings.Join(report.Formats(), ", "))
+	o.out.register(fs, "high")
 	fs.Var(&o.regions, "region", "region to audit (repeatable or comma-separated; default: the SDK's)")
 	fs.StringVar(&o.profile, "profile", "", "shared config profile (default: the SDK's)")
 	fs.Var(&o.rules, "rule", "only report these rules (patterns, repeatable)")
@@ -111,12 +111,12 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	org := orgFlags(fs)
 	fs.BoolVar(&o.importHub, "import", false, "also import the findings into AWS Security Hub (BatchImportFindings) and archive selfguard's findings that are fixed")
 	o.judge.register(fs)
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	var err error
 	if o.format, err = report.ParseFormat(*format); err == nil {
-		o.failOn, err = finding.ParseSeverity(*failOn)
+		err = o.out.check()
 	}
 	if err == nil && o.functionsOnly && o.repositoriesOnly {
 		err = errors.New("--functions-only and --repositories-only exclude each other")
@@ -148,33 +148,34 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return runOrgAudit(ctx, o, *org, cfg, stdout, stderr)
 	}
-	rep, err := audit(ctx, o, newProgress(stderr))
+	info := o.out.info(stderr)
+	rep, err := audit(ctx, o, newProgress(info), o.out.debug(stderr))
 	if err != nil {
-		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+		fmt.Fprintf(stderr, "selfguard audit: %v\n", explain(err))
 		return ExitError
 	}
 	for _, w := range rep.Warnings {
-		fmt.Fprintf(stderr, "selfguard audit: warning: %s\n", w)
+		fmt.Fprintf(info, "selfguard audit: warning: %s\n", w)
 	}
 	rep.Filter(o.rules, o.resources)
 	rep.Sort()
 	if o.importHub {
-		if err := importFindings(ctx, o, rep, stderr); err != nil {
-			fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
+		if err := importFindings(ctx, o, rep, info); err != nil {
+			fmt.Fprintf(stderr, "selfguard audit: %v\n", explain(err))
 			return ExitError
 		}
 	}
-	if err := rep.Write(stdout, o.format); err != nil {
+	if err := o.out.write(stdout, func(w io.Writer) error { return rep.Write(w, o.format) }); err != nil {
 		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
 		return ExitError
 	}
-	if rep.CountAtLeast(o.failOn) > 0 {
+	if min, on, _ := o.out.threshold(); on && rep.CountAtLeast(min) > 0 {
 		return ExitFindings
 	}
 	return ExitOK
 }
 
-func audit(ctx context.Context, o auditOptions, prog *progress) (*report.Report, error) {
+func audit(ctx context.Context, o auditOptions, prog *progress, debug io.Writer) (*report.Report, error) {
 	rep := &report.Report{GeneratedAt: time.Now().UTC()}
 	regions := []string(o.regions)
 	if len(regions) == 0 {
@@ -203,6 +204,8 @@ func audit(ctx context.Context, o auditOptions, prog *progress) (*report.Report,
 		// Audit never repairs, whatever the mode says.
 		cfg.Mode = finding.ModeMonitor
 		rep.JudgedWith = append(rep.JudgedWith, o.judge.source(awsCfg.Region))
+		fmt.Fprintf(debug, "selfguard audit: %s: judging with the settings of %s: %d trusted signing profiles, exempt functions %v, repositories %v\n",
+			awsCfg.Region, o.judge.source(awsCfg.Region), len(cfg.TrustedProfiles), cfg.ExemptFunctions, cfg.ExemptRepositories)
 		if len(cfg.TrustedProfiles) == 0 {
 			rep.Warn(WarnNoTrustedProfile)
 		}

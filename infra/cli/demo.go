@@ -20,7 +20,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	only := fs.String("only", "", "play only the scenarios whose name contains this text")
 	noAudit := fs.Bool("no-audit", false, "skip the closing audit of the demo account")
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	fmt.Fprintln(stdout, "selfguard demo: a local AWS account, the guards from template.yaml under the Lambda runtime emulator,")

@@ -52,7 +52,7 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	profile := fs.String("profile", "", "shared config profile (default: the SDK's)")
 	var judge judgeFlags
 	judge.register(fs)
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	if err := judge.check(); err != nil {

@@ -18,7 +18,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	account := fs.String("account", "111122223333", "account id of the local account")
 	region := fs.String("region", "eu-west-1", "region of the local account")
 	actor := fs.String("as", emulator.ActorAdmin, "actor whose credentials the printed environment uses")
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	srv := emulator.New(*account, *region)

@@ -82,7 +82,7 @@ func runOrgAudit(ctx context.Context, o auditOptions, org orgOptions, cfg settin
 	}
 	res.Filter(o.rules, o.resources)
 	res.Sort()
-	if err := res.Write(stdout, o.format); err != nil {
+	if err := o.out.write(stdout, func(w io.Writer) error { return res.Write(w, o.format) }); err != nil {
 		fmt.Fprintf(stderr, "selfguard audit: %v\n", err)
 		return ExitError
 	}
@@ -90,8 +90,9 @@ func runOrgAudit(ctx context.Context, o auditOptions, org orgOptions, cfg settin
 		// JSON carries them too; ASFF cannot, so they are told here.
 		_ = res.WriteUnreachable(stderr)
 	}
+	min, on, _ := o.out.threshold()
 	switch {
-	case res.CountAtLeast(o.failOn) > 0:
+	case on && res.CountAtLeast(min) > 0:
 		return ExitFindings
 	case len(res.Unreachable) > 0:
 		return ExitUnreachable

@@ -13,7 +13,7 @@ import (
 func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
 	markdown := fs.Bool("markdown", false, "print the README's rule table (Markdown)")
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
 	if *markdown {

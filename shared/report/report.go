@@ -23,6 +23,9 @@ const (
 	FormatASFF  Format = "asff"
 )
 
+// Formats lists the format names, for help and completion.
+func Formats() []string { return []string{string(FormatTable), string(FormatJSON), string(FormatASFF)} }
+
 // ParseFormat reads a format name.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
@@ -169,8 +172,8 @@ var severityOrder = []finding.Severity{finding.SeverityCritical, finding.Severit
 func (r *Report) WriteTable(w io.Writer) error {
 	r.Sort()
 	bw := &errWriter{w: w}
-	fmt.Fprintf(bw, "selfguard audit - %s in %s: %d functions, %d repositories evaluated\n",
-		strings.Join(r.Accounts, ", "), strings.Join(r.Regions, ", "), r.Functions, r.Repositories)
+	fmt.Fprintf(bw, "selfguard audit - %s in %s: %s, %s evaluated\n",
+		strings.Join(r.Accounts, ", "), strings.Join(r.Regions, ", "), plural(r.Functions, "function"), plural(r.Repositories, "repository"))
 	if len(r.JudgedWith) > 0 {
 		fmt.Fprintf(bw, "judged with the settings of: %s\n", strings.Join(dedupe(r.JudgedWith), ", "))
 	}
@@ -209,7 +212,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return fmt.Errorf("write table report: %w", err)
 		}
 	}
-	fmt.Fprintf(bw, "\n%d findings:", len(r.Items))
+	fmt.Fprintf(bw, "\n%s:", plural(len(r.Items), "finding"))
 	for _, sev := range severityOrder {
 		if counts[sev] > 0 {
 			fmt.Fprintf(bw, " %d %s", counts[sev], sev)
@@ -217,6 +220,17 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintln(bw)
 	return bw.err
+}
+
+// plural writes "1 finding", "2 findings", "1 repository", "2 repositories".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func dedupe(xs []string) []string {

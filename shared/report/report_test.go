@@ -326,3 +326,17 @@ func TestParseFormat(t *testing.T) {
 		t.Error("an unknown format was accepted")
 	}
 }
+
+func TestTheTableCountsInWords(t *testing.T) {
+	r := &Report{Accounts: []string{acct}, Regions: []string{region}, Functions: 1, Repositories: 2,
+		Items: []Item{item("repo.no-approval-rule", finding.SeverityMedium, finding.ResourceRepository, "website", "no approval rule")}}
+	var buf bytes.Buffer
+	if err := r.WriteTable(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 function, 2 repositories evaluated", "\n1 finding: 1 medium"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
