@@ -107,7 +107,7 @@ func TestAuditOutputQuietVerboseAndFailOnNone(t *testing.T) {
 func TestCredentialErrorsSayWhatToDo(t *testing.T) {
 	auditEnv(t)
 	tests := map[string]map[string]string{
-		"no credentials at all": {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true"},
+		"no credentials at all":       {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true"},
 		"a profile that is not there": {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "nosuch"},
 	}
 	for name, env := range tests {
