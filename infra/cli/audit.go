@@ -209,6 +209,11 @@ func audit(ctx context.Context, o auditOptions, prog *progress, debug io.Writer)
 		if len(cfg.TrustedProfiles) == 0 {
 			rep.Warn(WarnNoTrustedProfile)
 		}
+		for _, m := range cfg.Mutelist {
+			if m.Expired(cfg.Now()) {
+				rep.Warn(fmt.Sprintf("mute %s expired after %s: its findings are reported again", m, m.Expires))
+			}
+		}
 		limiter := ratelimit.New(o.rate, nil)
 		lam := lambda.NewFromConfig(awsCfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 		cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
@@ -240,6 +245,10 @@ func audit(ctx context.Context, o auditOptions, prog *progress, debug io.Writer)
 			it.Account = account
 			rep.Items = append(rep.Items, it)
 		}
+		for _, m := range col.muted {
+			m.Account = account
+			rep.Muted = append(rep.Muted, m)
+		}
 	}
 	for a := range accounts {
 		rep.Accounts = append(rep.Accounts, a)
@@ -262,6 +271,7 @@ type collector struct {
 	region  string
 	mu      sync.Mutex
 	items   []report.Item
+	muted   []report.MutedItem
 	account string
 }
 
@@ -282,6 +292,9 @@ func (c *collector) Result(_ context.Context, r sweep.Result) error {
 			}
 		}
 		c.items = append(c.items, it)
+	}
+	for _, m := range r.Decision.Muted {
+		c.muted = append(c.muted, report.MutedItem{Region: c.region, Muted: m})
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ var ParameterEnv = map[string]string{
 	"CodeSigningConfigArn":      settings.EnvCodeSigningConfigARN,
 	"ExemptFunctions":           settings.EnvExemptFunctions,
 	"ExemptRepositories":        settings.EnvExemptRepositories,
+	"Mutelist":                  settings.EnvMutelist,
 	"ApprovalTemplateName":      settings.EnvApprovalTemplate,
 	"RequiredApprovals":         settings.EnvRequiredApprovals,
 	"ApprovalPool":              settings.EnvApprovalPool,

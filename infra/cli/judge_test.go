@@ -223,3 +223,28 @@ func TestAuditJudgesWithAParametersFile(t *testing.T) {
 		}
 	})
 }
+
+func TestAuditSaysWhatWasMutedAndByWhat(t *testing.T) {
+	auditEnv(t)
+	t.Setenv(settings.EnvMutelist, "lambda.*:unsigned=legacy function, being replaced@2099-12-31;repo.no-approval-rule:*=reviews in another tool@2020-01-01")
+	code, rep, stderr := auditJSON(t)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := rulesOn(rep, "unsigned"); len(got) != 0 {
+		t.Errorf("muted findings still reported: %v", got)
+	}
+	if len(rep.Muted) != 2 || rep.Muted[0].By != "lambda.*:unsigned" {
+		t.Errorf("muted %+v", rep.Muted)
+	}
+	if got := rulesOn(rep, "unreviewed"); len(got) == 0 {
+		t.Error("an expired mute still silenced the repository's finding")
+	}
+	if !strings.Contains(stderr, "mute repo.no-approval-rule:* expired after 2020-01-01") {
+		t.Errorf("no warning about the expired mute: %s", stderr)
+	}
+	_, table, _ := runCLI(t, "audit", "--fail-on", "none")
+	if !strings.Contains(table, "2 findings muted: 2 by lambda.*:unsigned (legacy function, being replaced, until 2099-12-31)") {
+		t.Errorf("the table does not say what was muted:\n%s", table)
+	}
+}

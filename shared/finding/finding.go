@@ -142,6 +142,17 @@ type Action struct {
 type Decision struct {
 	Findings []Finding `json:"findings"`
 	Actions  []Action  `json:"actions"`
+	// Muted are the findings a configured mute silenced: no alert, no
+	// action, but counted.
+	Muted []Muted `json:"muted,omitempty"`
+}
+
+// Muted is a finding a mute silenced, and which mute, why, until when.
+type Muted struct {
+	Finding Finding `json:"finding"`
+	By      string  `json:"by"`
+	Reason  string  `json:"reason"`
+	Expires string  `json:"expires,omitempty"`
 }
 
 // Highest returns the highest severity among the findings, or "" if none.

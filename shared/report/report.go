@@ -62,6 +62,38 @@ type Report struct {
 	// judgement (no trusted signing profile, ...).
 	Warnings []string `json:"warnings,omitempty"`
 	Items    []Item   `json:"items"`
+	// Muted are the findings the configured mutes silenced.
+	Muted []MutedItem `json:"muted,omitempty"`
+}
+
+// MutedItem is a muted finding in one account and region.
+type MutedItem struct {
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	finding.Muted
+}
+
+// MutedBy counts the muted findings by the mute that silenced them, in the
+// order the mutes first appear.
+func (r *Report) MutedBy() []string {
+	counts := map[string]int{}
+	var order []string
+	label := map[string]string{}
+	for _, m := range r.Muted {
+		if counts[m.By] == 0 {
+			order = append(order, m.By)
+			label[m.By] = m.Reason
+			if m.Expires != "" {
+				label[m.By] += ", until " + m.Expires
+			}
+		}
+		counts[m.By]++
+	}
+	out := make([]string, len(order))
+	for i, by := range order {
+		out[i] = fmt.Sprintf("%d by %s (%s)", counts[by], by, label[by])
+	}
+	return out
 }
 
 // Warn adds a warning once.
@@ -85,6 +117,13 @@ func (r *Report) Filter(rules, resources []string) {
 		}
 	}
 	r.Items = kept
+	muted := r.Muted[:0]
+	for _, m := range r.Muted {
+		if matches(rules, string(m.Finding.Rule)) && matches(resources, m.Finding.Resource) {
+			muted = append(muted, m)
+		}
+	}
+	r.Muted = muted
 }
 
 func matches(patterns []string, v string) bool {
@@ -180,6 +219,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(bw, "WARNING: %s\n", w)
 	}
+	defer r.writeMuted(bw)
 	if len(r.Items) == 0 {
 		fmt.Fprintln(bw, "\nNo findings.")
 		return bw.err
@@ -220,6 +260,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintln(bw)
 	return bw.err
+}
+
+// writeMuted says how many findings the mutes silenced, and by which.
+func (r *Report) writeMuted(w io.Writer) {
+	if len(r.Muted) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s muted: %s\n", plural(len(r.Muted), "finding"), strings.Join(r.MutedBy(), "; "))
 }
 
 // plural writes "1 finding", "2 findings", "1 repository", "2 repositories".

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/selfguard/selfguard/shared/finding"
 )
@@ -87,6 +88,10 @@ type Settings struct {
 	// SweepQueueURL is the sweep queue; the Lambda guard fans the functions
 	// of a changed code signing config out to the sweep workers through it.
 	SweepQueueURL string
+	// Mutelist silences rules on resources, with a reason (mutelist.go).
+	Mutelist []Mute
+	// Clock, when set, is the time mutes expire by (tests); else time.Now.
+	Clock func() time.Time
 }
 
 // Defaults used where a variable is unset.
@@ -157,6 +162,10 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		s.DeleteUntrustedVersions = true
 	default:
 		return Settings{}, fmt.Errorf("%s: %q is neither true nor false", EnvDeleteUntrustedVersions, v)
+	}
+	var err2 error
+	if s.Mutelist, err2 = ParseMutelist(getenv(EnvMutelist)); err2 != nil {
+		return Settings{}, fmt.Errorf("%s: %w", EnvMutelist, err2)
 	}
 	for _, p := range append(append([]string{}, s.ExemptFunctions...), s.ExemptRepositories...) {
 		if _, err := path.Match(p, ""); err != nil {

@@ -101,7 +101,7 @@ func NeedsVersions(s snapshot.Snapshot, cfg settings.Settings) bool {
 // Decide judges a snapshot. An exempt function gives an empty decision.
 func Decide(s snapshot.Snapshot, cfg settings.Settings) finding.Decision {
 	d, _ := decide(s, cfg)
-	return d
+	return cfg.Mute(d, cfg.Now())
 }
 
 func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool) {

@@ -81,7 +81,7 @@ func Decide(s snapshot.Snapshot, cfg settings.Settings) finding.Decision {
 	}
 	decideApproval(s, cfg, &d)
 	decideReview(s, &d)
-	return d
+	return cfg.Mute(d, cfg.Now())
 }
 
 func decideApproval(s snapshot.Snapshot, cfg settings.Settings, d *finding.Decision) {
