@@ -23,9 +23,22 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
+	if names := matching(*only); len(names) == 0 {
+		fmt.Fprintf(stderr, "selfguard demo: no scenario's name contains %q; the scenarios are:\n", *only)
+		for _, s := range demo.Scenarios() {
+			fmt.Fprintf(stderr, "  %s (%s)\n", s.Name, s.Mode)
+		}
+		return ExitUsage
+	}
+	if _, err := testbed.FindRoot(); err != nil {
+		fmt.Fprintln(stderr, "selfguard demo: run it from a checkout of selfguard: it builds the guard functions from their"+
+			" source and reads template.yaml (git clone the repository, cd into it, then `make demo`)")
+		return ExitUsage
+	}
 	fmt.Fprintln(stdout, "selfguard demo: a local AWS account, the guards from template.yaml under the Lambda runtime emulator,")
 	fmt.Fprintln(stdout, "and people changing things. Each scenario starts from the same account: three signed functions")
-	fmt.Fprintln(stdout, "released through a prod alias. Lines: event (CloudTrail), decide (the guard), alert (SNS).")
+	fmt.Fprintln(stdout, "released through a prod alias. Each scenario is told in time order (UTC): event (a person's CloudTrail call),")
+	fmt.Fprintln(stdout, "decide (the guard's judgement, and how long after the event), action (the guard's own calls), alert (SNS).")
 	opts := demo.Options{Only: *only}
 	auditOK := true
 	if !*noAudit {
@@ -49,10 +62,6 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			failed++
 		}
 		fmt.Fprintf(stdout, "%s %-8s %s\n", verdict, r.Mode, r.Scenario)
-	}
-	if len(results) == 0 {
-		fmt.Fprintln(stderr, "selfguard demo: no scenario matches --only")
-		return ExitUsage
 	}
 	if failed > 0 || !auditOK {
 		fmt.Fprintf(stdout, "\n%d of %d scenarios did not end as expected", failed, len(results))
@@ -143,4 +152,15 @@ func setEnv(vars map[string]string) func() {
 			}
 		}
 	}
+}
+
+// matching names the scenarios whose name contains only.
+func matching(only string) []string {
+	var out []string
+	for _, s := range demo.Scenarios() {
+		if strings.Contains(s.Name, only) {
+			out = append(out, s.Name)
+		}
+	}
+	return out
 }

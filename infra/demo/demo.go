@@ -1,12 +1,9 @@
 package demo
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -98,6 +95,8 @@ type player struct {
 	w       io.Writer
 	trail   int64
 	offsets map[string]int
+	// bodyShown: one whole alert body is shown per run.
+	bodyShown bool
 }
 
 func (p *player) play(ctx context.Context, s Scenario) Result {
@@ -128,18 +127,11 @@ func (p *player) play(ctx context.Context, s Scenario) Result {
 	if err := p.bed.Settle(ctx); err != nil {
 		return fail(fmt.Errorf("settle: %w", err))
 	}
-	p.printTrail()
-	p.printDecisions()
 	alerts, err := p.bed.Alerts(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	for _, a := range alerts {
-		fmt.Fprintf(p.w, "  alert    %s\n", a.Subject)
-	}
-	if len(alerts) == 0 {
-		fmt.Fprintf(p.w, "  alert    (none)\n")
-	}
+	p.timeline(alerts)
 	if err := s.Check(ctx, p.bed, alerts); err != nil {
 		return fail(err)
 	}
@@ -158,22 +150,6 @@ func (p *player) skip(ctx context.Context) {
 		p.offsets[id] = len(fn.Logs())
 	}
 	_, _ = p.bed.Alerts(ctx)
-}
-
-func (p *player) printTrail() {
-	for _, ev := range p.bed.Emulator.Env.Trail.Since(p.trail) {
-		p.trail = ev.Seq
-		_, rec, err := cloudtrail.ParseEnvelope(ev.Event)
-		if err != nil {
-			fmt.Fprintf(p.w, "  event    (unparsable: %v)\n", err)
-			continue
-		}
-		status := ""
-		if rec.Failed() {
-			status = "  -> " + rec.ErrorCode
-		}
-		fmt.Fprintf(p.w, "  event    %-26s %-38s %s%s\n", actorName(rec), rec.EventName, resourceOf(rec), status)
-	}
 }
 
 // actorName shortens a guard role's session to the guard's name.
@@ -210,42 +186,6 @@ func resourceOf(rec cloudtrail.Record) string {
 		return v[strings.LastIndex(v, ":")+1:]
 	}
 	return ""
-}
-
-// printDecisions prints the guards' decision lines logged since the last
-// scenario: findings with their actions and outcomes, and ignored events.
-func (p *player) printDecisions() {
-	ids := make([]string, 0, len(p.bed.Functions))
-	for id := range p.bed.Functions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		logs := p.bed.Functions[id].Logs()
-		from := p.offsets[id]
-		if from > len(logs) {
-			from = 0
-		}
-		p.offsets[id] = len(logs)
-		sc := bufio.NewScanner(strings.NewReader(logs[from:]))
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var l map[string]any
-			if json.Unmarshal(sc.Bytes(), &l) != nil {
-				continue
-			}
-			guard := strings.TrimSuffix(id, "Function")
-			switch {
-			case l["decision"] == "finding":
-				fmt.Fprintf(p.w, "  decide   %-26s %s %s %s: %s -> %s %s\n", guard, strings.ToUpper(fmt.Sprint(l["severity"])),
-					l["rule"], l["resource"], l["message"], list(l["action"]), list(l["outcome"]))
-			case l["reason"] != nil && l["message"] == "ignored":
-				fmt.Fprintf(p.w, "  ignore   %-26s %s: %s\n", guard, l["event_name"], l["reason"])
-			case l["level"] == "error":
-				fmt.Fprintf(p.w, "  error    %-26s %s: %v\n", guard, l["message"], l["error"])
-			}
-		}
-	}
 }
 
 func list(v any) string {

@@ -330,6 +330,8 @@ type Alert struct {
 	Subject    string
 	Message    string
 	Attributes map[string]string
+	// Sent is when SNS accepted the alert (the notification's Timestamp).
+	Sent time.Time
 }
 
 // Alerts returns the alerts published since the last call.
@@ -348,12 +350,13 @@ func (b *Bed) Alerts(ctx context.Context) ([]Alert, error) {
 			var n struct {
 				Subject           string
 				Message           string
+				Timestamp         time.Time
 				MessageAttributes map[string]struct{ Value string }
 			}
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &n); err != nil {
 				return nil, fmt.Errorf("decode alert notification: %w", err)
 			}
-			a := Alert{Subject: n.Subject, Message: n.Message, Attributes: map[string]string{}}
+			a := Alert{Subject: n.Subject, Message: n.Message, Attributes: map[string]string{}, Sent: n.Timestamp}
 			for k, v := range n.MessageAttributes {
 				a.Attributes[k] = v.Value
 			}
