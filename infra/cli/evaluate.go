@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/signer"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/deps"
@@ -37,12 +39,29 @@ type evaluation struct {
 		Actor     string `json:"actor"`
 		ActorARN  string `json:"actorArn"`
 		Operation string `json:"operation"`
+		Account   string `json:"account,omitempty"`
+		Region    string `json:"region,omitempty"`
 	} `json:"event"`
 	Guard string `json:"guard,omitempty"`
 	// Ignored says why the guard would not judge this event at all.
 	Ignored  string                     `json:"ignored,omitempty"`
 	Mode     finding.Mode               `json:"mode"`
 	Subjects []pipeline.SubjectDecision `json:"subjects"`
+	// Would lists the planned actions: evaluate never takes them.
+	Would    []string `json:"would,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+func (e *evaluation) countAtLeast(min finding.Severity) int {
+	n := 0
+	for _, s := range e.Subjects {
+		for _, f := range s.Decision.Findings {
+			if f.Severity.AtLeast(min) {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -50,17 +69,26 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	file := fs.String("event", "", "CloudTrail event: an EventBridge event or a bare CloudTrail record (JSON file, - for stdin)")
 	region := fs.String("region", "", "region (default: the SDK's)")
 	profile := fs.String("profile", "", "shared config profile (default: the SDK's)")
+	format := fs.String("format", "json", "output: json, or text for people")
 	var judge judgeFlags
 	judge.register(fs)
+	var out outputFlags
+	out.register(fs, "none")
 	if code, ok := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	if err := judge.check(); err != nil {
-		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
-		return ExitUsage
+	err := judge.check()
+	if err == nil {
+		err = out.check()
 	}
-	if *file == "" {
-		fmt.Fprintln(stderr, "selfguard evaluate: --event FILE is required")
+	if err == nil && *format != "json" && *format != "text" {
+		err = fmt.Errorf("--format %q: want json or text", *format)
+	}
+	if err == nil && *file == "" {
+		err = errors.New("--event FILE is required")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
 		return ExitUsage
 	}
 	data, err := readInput(*file)
@@ -73,70 +101,115 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "selfguard evaluate: %s: %v\n", *file, err)
 		return ExitUsage
 	}
+	res, code := evaluate(ctx, rec, judge, *region, *profile, stderr)
+	if code != ExitOK {
+		return code
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(out.info(stderr), "selfguard evaluate: warning: %s\n", w)
+	}
+	render := func(w io.Writer) error {
+		if *format == "text" {
+			return res.writeText(w)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	if err := out.write(stdout, render); err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		return ExitError
+	}
+	if min, on, _ := out.threshold(); on && res.countAtLeast(min) > 0 {
+		return ExitFindings
+	}
+	return ExitOK
+}
+
+// evaluate judges the record as the guard that watches it would, with
+// clients that refuse any write, and says why when no guard judges it.
+func evaluate(ctx context.Context, rec cloudtrail.Record, judge judgeFlags, region, profile string, stderr io.Writer) (*evaluation, int) {
 	var stacks StackAPI
-	if judge.stack != "" {
-		awsCfg, err := loadAWS(ctx, *region, *profile)
-		if err != nil {
-			fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
-			return ExitError
+	var awsCfg aws.Config
+	guarded := watched(rec)
+	if judge.stack != "" || guarded {
+		var err error
+		if awsCfg, err = loadAWS(ctx, region, profile); err != nil {
+			fmt.Fprintf(stderr, "selfguard evaluate: %v\n", explain(err))
+			return nil, ExitError
 		}
 		stacks = cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 	}
 	cfg, err := judge.settings(ctx, stacks)
 	if err != nil {
-		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", explain(err))
 		if judge.stack != "" {
-			return ExitError
+			return nil, ExitError
 		}
-		return ExitUsage
+		return nil, ExitUsage
 	}
+	res := &evaluation{Mode: cfg.Mode, Subjects: []pipeline.SubjectDecision{}}
+	res.Event.ID, res.Event.Name, res.Event.Source = rec.EventID, rec.EventName, rec.EventSource
+	res.Event.Actor, res.Event.ActorARN = rec.UserIdentity.Actor(), rec.UserIdentity.ARN
+	res.Event.Operation = string(rec.Operation())
+	res.Event.Account, res.Event.Region = rec.RecipientAccountID, rec.AWSRegion
 	if len(cfg.TrustedProfiles) == 0 {
-		fmt.Fprintf(stderr, "selfguard evaluate: warning: %s\n", WarnNoTrustedProfile)
+		res.Warnings = append(res.Warnings, WarnNoTrustedProfile)
 	}
-	var out evaluation
-	out.Event.ID, out.Event.Name, out.Event.Source = rec.EventID, rec.EventName, rec.EventSource
-	out.Event.Actor, out.Event.ActorARN = rec.UserIdentity.Actor(), rec.UserIdentity.ARN
-	out.Event.Operation = string(rec.Operation())
-	out.Mode = cfg.Mode
-	out.Subjects = []pipeline.SubjectDecision{}
-	ev, name, err := evaluatorFor(ctx, rec, cfg, *region, *profile)
-	if err != nil {
-		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
-		return ExitError
+	if !guarded {
+		res.Ignored = "no guard watches " + rec.EventSource + ": selfguard's rules route only Lambda, Signer, CodeCommit and CodeGuru Reviewer events to a guard"
+		return res, ExitOK
 	}
-	out.Guard = name
-	if ev != nil {
-		out.Ignored = pipeline.IgnoreReason(cfg, rec)
-		if out.Ignored == "" {
-			if out.Subjects, err = pipeline.Evaluate(ctx, ev, rec); err != nil {
-				fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
-				return ExitError
-			}
+	res.Warnings = append(res.Warnings, elsewhere(ctx, rec, awsCfg)...)
+	ev, name := evaluatorFor(rec, cfg, awsCfg)
+	res.Guard = name
+	if res.Ignored = pipeline.IgnoreReason(cfg, rec); res.Ignored != "" {
+		return res, ExitOK
+	}
+	if res.Subjects, err = pipeline.Evaluate(ctx, ev, rec); err != nil {
+		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", explain(err))
+		return nil, ExitError
+	}
+	if len(res.Subjects) == 0 {
+		res.Ignored = "the " + name + " judges no resource on " + rec.EventName + ": it is not a change selfguard checks (see the rule table in the README)"
+	}
+	for _, s := range res.Subjects {
+		for _, a := range s.Decision.Actions {
+			res.Would = append(res.Would, "would "+a.Summary)
 		}
-	} else {
-		out.Ignored = "no guard watches " + rec.EventSource
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		fmt.Fprintf(stderr, "selfguard evaluate: %v\n", err)
-		return ExitError
+	return res, ExitOK
+}
+
+// elsewhere warns when the event is of another account or region than the
+// one evaluate reads: the state it judges is then not the event's.
+func elsewhere(ctx context.Context, rec cloudtrail.Record, awsCfg aws.Config) []string {
+	var ws []string
+	if rec.AWSRegion != "" && awsCfg.Region != "" && rec.AWSRegion != awsCfg.Region {
+		ws = append(ws, fmt.Sprintf("the event is from region %s but evaluate reads %s: pass --region %s", rec.AWSRegion, awsCfg.Region, rec.AWSRegion))
 	}
-	return ExitOK
+	if rec.RecipientAccountID == "" {
+		return ws
+	}
+	id, err := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) }).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err == nil && aws.ToString(id.Account) != "" && aws.ToString(id.Account) != rec.RecipientAccountID {
+		ws = append(ws, fmt.Sprintf("the event is from account %s but the credentials are of account %s: the state judged is not the event's",
+			rec.RecipientAccountID, aws.ToString(id.Account)))
+	}
+	return ws
+}
+
+func watched(rec cloudtrail.Record) bool {
+	switch rec.EventSource {
+	case cloudtrail.SourceLambda, cloudtrail.SourceSigner, cloudtrail.SourceCodeCommit, cloudtrail.SourceCodeGuru:
+		return true
+	}
+	return false
 }
 
 // evaluatorFor returns the guard that watches the record's service, with
 // clients that refuse any write.
-func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Settings, region, profile string) (pipeline.Evaluator, string, error) {
-	switch rec.EventSource {
-	case cloudtrail.SourceLambda, cloudtrail.SourceSigner, cloudtrail.SourceCodeCommit, cloudtrail.SourceCodeGuru:
-	default:
-		return nil, "", nil
-	}
-	awsCfg, err := loadAWS(ctx, region, profile)
-	if err != nil {
-		return nil, "", err
-	}
+func evaluatorFor(rec cloudtrail.Record, cfg settings.Settings, awsCfg aws.Config) (pipeline.Evaluator, string) {
 	if rec.EventSource == cloudtrail.SourceLambda || rec.EventSource == cloudtrail.SourceSigner {
 		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 		if cfg.Exposure.Account == "" {
@@ -149,11 +222,11 @@ func evaluatorFor(ctx context.Context, rec cloudtrail.Record, cfg settings.Setti
 		return pipeline.Composite{
 			{Name: "code", Evaluator: g},
 			{Name: exposureguard.Name, Evaluator: exposureguard.New(l, cfg)},
-		}, "lambda-guard", nil
+		}, "lambda-guard"
 	}
 	cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
 	cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
-	return repoguard.New(cc, cg, cfg), "repo-guard", nil
+	return repoguard.New(cc, cg, cfg), "repo-guard"
 }
 
 // loadAWS loads the SDK's default configuration, with the region and

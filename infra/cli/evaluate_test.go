@@ -99,3 +99,75 @@ func TestEvaluateRejectsBadInputClearly(t *testing.T) {
 		})
 	}
 }
+
+func evaluateJSON(t *testing.T, args ...string) (int, evaluation, string) {
+	t.Helper()
+	code, out, errOut := runCLI(t, append([]string{"evaluate"}, args...)...)
+	var ev evaluation
+	if code == ExitOK || code == ExitFindings {
+		if err := json.Unmarshal([]byte(out), &ev); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+	}
+	return code, ev, errOut
+}
+
+func TestEvaluateWarnsWhenTheEventIsOfAnotherAccountOrRegion(t *testing.T) {
+	if motoServer == nil {
+		t.Skip("moto_server not installed and CI unset")
+	}
+	auditEnv(t)
+	// The local account has no STS: moto's says whose the credentials are.
+	t.Setenv("AWS_ENDPOINT_URL_STS", motoServer.URL)
+	const motoAccount = "123456789012"
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"another region", `"awsRegion":"` + auditRegion + `"`, `"awsRegion":"us-east-1"`, "the event is from region us-east-1 but evaluate reads " + auditRegion},
+		{"another account", `"readOnly":false,`, `"readOnly":false,"recipientAccountId":"444455556666",`, "the event is from account 444455556666 but the credentials are of account " + motoAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := strings.Replace(strings.Replace(codeUpdateRecord, tt.from, tt.to, 1), "%s", "good", 1)
+			code, ev, errOut := evaluateJSON(t, "--event", writeEvent(t, rec))
+			if code != ExitOK || !strings.Contains(strings.Join(ev.Warnings, "\n"), tt.want) || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, warnings %q, stderr %q", code, ev.Warnings, errOut)
+			}
+		})
+	}
+	rec := strings.Replace(strings.Replace(codeUpdateRecord, `"readOnly":false,`, `"readOnly":false,"recipientAccountId":"`+motoAccount+`",`, 1), "%s", "good", 1)
+	if _, ev, _ := evaluateJSON(t, "--event", writeEvent(t, rec)); len(ev.Warnings) != 0 {
+		t.Errorf("warned about its own account and region: %q", ev.Warnings)
+	}
+}
+
+func TestEvaluateSaysWhyAnEventIsNotGuarded(t *testing.T) {
+	auditEnv(t)
+	s3 := `{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"PutBucketPolicy","eventID":"e-2","eventTime":"2026-11-24T10:00:00Z",
+"awsRegion":"` + auditRegion + `","readOnly":false,"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::` + auditAccount + `:user/mallory","userName":"mallory"},"requestParameters":{}}`
+	_, ev, _ := evaluateJSON(t, "--event", writeEvent(t, s3))
+	if !strings.Contains(ev.Ignored, "no guard watches s3.amazonaws.com") {
+		t.Errorf("ignored %q", ev.Ignored)
+	}
+}
+
+func TestEvaluateSaysWouldAndFailsOnRequest(t *testing.T) {
+	auditEnv(t)
+	file := writeEvent(t, strings.Replace(codeUpdateRecord, "%s", "unsigned", 1))
+	code, ev, _ := evaluateJSON(t, "--event", file)
+	if code != ExitOK || len(ev.Would) == 0 || !strings.HasPrefix(ev.Would[0], "would ") {
+		t.Errorf("exit %d, would %q", code, ev.Would)
+	}
+	if code, _, _ := evaluateJSON(t, "--event", file, "--fail-on", "high"); code != ExitFindings {
+		t.Errorf("--fail-on high with a high finding exited %d", code)
+	}
+	code, text, _ := runCLI(t, "evaluate", "--event", file, "--format", "text")
+	for _, want := range []string{"event    UpdateFunctionCode20150331v2", "HIGH     lambda.unsigned-code unsigned", "would    ", "undo: aws lambda", "evaluate changes nothing"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	if code != ExitOK {
+		t.Errorf("text: exit %d", code)
+	}
+}

@@ -143,12 +143,11 @@ func runOrganization(ctx context.Context, w io.Writer, root string) (Result, err
 	if err := bed.Settle(ctx); err != nil {
 		return fail(fmt.Errorf("settle: %w", err))
 	}
-	p.printTrail()
-	p.printDecisions()
 	alerts, err := c.alerts(ctx)
 	if err != nil {
 		return fail(err)
 	}
+	p.timeline(alerts)
 	for _, a := range alerts {
 		fmt.Fprintf(w, "  central  %s [account %s, region %s]\n", a.Subject, a.Attributes["account"], a.Attributes["region"])
 	}
