@@ -48,6 +48,8 @@ build-SweepWorkerFunction:
 tools: $(BIN)/aws-lambda-rie $(BIN)/staticcheck ## install the test tools (RIE, staticcheck; moto, cfn-lint if missing)
 	@command -v moto_server >/dev/null || pip install --quiet 'moto[server]>=5,<6'
 	@command -v cfn-lint >/dev/null || pip install --quiet 'cfn-lint>=1,<2'
+	@# The HTML report is checked in a real headless browser (shared/report).
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 $(BIN)/aws-lambda-rie:
 	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)

@@ -122,3 +122,13 @@ func TestCredentialErrorsSayWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+func TestAuditWritesHTMLAndCSV(t *testing.T) {
+	auditEnv(t)
+	for format, want := range map[string]string{"html": "<!DOCTYPE html>", "csv": "account,region,severity,rule"} {
+		code, out, errOut := runCLI(t, "audit", "--format", format, "--fail-on", "none")
+		if code != ExitOK || !strings.HasPrefix(out, want) {
+			t.Errorf("%s: exit %d, %.80q, %s", format, code, out, errOut)
+		}
+	}
+}

@@ -21,20 +21,24 @@ const (
 	FormatTable Format = "table"
 	FormatJSON  Format = "json"
 	FormatASFF  Format = "asff"
+	FormatHTML  Format = "html"
+	FormatCSV   Format = "csv"
 )
 
 // Formats lists the format names, for help and completion.
-func Formats() []string { return []string{string(FormatTable), string(FormatJSON), string(FormatASFF)} }
+func Formats() []string {
+	return []string{string(FormatTable), string(FormatJSON), string(FormatASFF), string(FormatHTML), string(FormatCSV)}
+}
 
 // ParseFormat reads a format name.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
 	case "", FormatTable:
 		return FormatTable, nil
-	case FormatJSON, FormatASFF:
+	case FormatJSON, FormatASFF, FormatHTML, FormatCSV:
 		return f, nil
 	}
-	return "", fmt.Errorf("unknown format %q (want table, json or asff)", s)
+	return "", fmt.Errorf("unknown format %q (want %s)", s, strings.Join(Formats(), ", "))
 }
 
 // Item is one finding in one account and region, with the actions enforce
@@ -185,6 +189,10 @@ func (r *Report) Write(w io.Writer, f Format) error {
 		return r.WriteJSON(w)
 	case FormatASFF:
 		return r.WriteASFF(w)
+	case FormatHTML:
+		return r.WriteHTML(w)
+	case FormatCSV:
+		return r.WriteCSV(w)
 	default:
 		return r.WriteTable(w)
 	}
