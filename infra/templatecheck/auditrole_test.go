@@ -9,8 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/selfguard/selfguard/shared/hubsync"
-	"github.com/selfguard/selfguard/shared/lambdaguard"
-	"github.com/selfguard/selfguard/shared/repoguard"
+	"github.com/selfguard/selfguard/shared/rules"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
 
@@ -57,11 +56,16 @@ func TestTheAuditPolicyIsExactlyTheReadsTheGuardsMake(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := doc["Resources"].(map[string]any)
-	var code []string
-	for _, ps := range [][]string{lambdaguard.Permissions(), repoguard.Permissions(), sweep.ListerPermissions, sweep.WorkerPermissions} {
-		code = append(code, ps...)
+	// What the organization audit's role holds to (infra/org), for one
+	// account: the sweep's listings and reads and every rule's checks.
+	code := append(append([]string{}, sweep.ListerPermissions...), sweep.WorkerPermissions...)
+	for _, r := range rules.All() {
+		code = append(code, r.Check...)
 	}
 	want := append(readOnlyOf(code), "cloudformation:DescribeStacks")
+	if len(readOnlyOf(code)) != len(code) {
+		t.Errorf("the audit's code declares a write: %v", code)
+	}
 	got := policyActions(t, res, "AuditPolicy")
 	if missing, spare := diff(set(want), set(got)); len(missing)+len(spare) > 0 {
 		t.Errorf("audit policy: missing %v, spare %v", missing, spare)
