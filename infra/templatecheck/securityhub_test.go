@@ -9,7 +9,7 @@ import (
 )
 
 // TestTheSecurityHubPolicyIsExactlyWhatTheSweepsHubSyncCalls: with
-// SecurityHub=Enabled both sweep roles get the actions hubsync declares,
+// SecurityHub=Enabled the guards' and the sweep's roles get the actions hubsync declares,
 // and nothing else.
 func TestTheSecurityHubPolicyIsExactlyWhatTheSweepsHubSyncCalls(t *testing.T) {
 	res := readTemplate(t)["Resources"].(map[string]any)
@@ -23,8 +23,8 @@ func TestTheSecurityHubPolicyIsExactlyWhatTheSweepsHubSyncCalls(t *testing.T) {
 		roles = append(roles, r.(string))
 	}
 	sort.Strings(roles)
-	if strings.Join(roles, ",") != "SweepRole,SweepWorkerRole" {
-		t.Errorf("attached to %v, want both sweep roles", roles)
+	if strings.Join(roles, ",") != "LambdaGuardRole,RepoGuardRole,SweepRole,SweepWorkerRole" {
+		t.Errorf("attached to %v, want the guards' and the sweep's roles", roles)
 	}
 	var got []string
 	for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {

@@ -33,6 +33,10 @@ var Permissions = []string{"securityhub:GetFindings", "securityhub:BatchImportFi
 type Scope struct {
 	Account, Region string
 	Archive         bool
+	// Resource, when set, narrows the sync to one resource a guard judged
+	// (a function or repository name): only findings on it, or on its
+	// aliases and layers ("name:alias", "name/layer:3"), are archived.
+	Resource string
 }
 
 // Result counts what a sync did.
@@ -134,6 +138,9 @@ func (s Sync) active(ctx context.Context, scope Scope) (map[string]shtypes.AwsSe
 		},
 		MaxResults: aws.Int32(100),
 	}
+	if scope.Resource != "" {
+		in.Filters.ProductFields = []shtypes.MapFilter{{Key: aws.String(resourceField), Value: aws.String(scope.Resource), Comparison: shtypes.MapFilterComparisonContains}}
+	}
 	out := map[string]shtypes.AwsSecurityFinding{}
 	p := securityhub.NewGetFindingsPaginator(s.API, in)
 	for p.HasMorePages() {
@@ -143,13 +150,24 @@ func (s Sync) active(ctx context.Context, scope Scope) (map[string]shtypes.AwsSe
 		}
 		for _, f := range page.Findings {
 			if aws.ToString(f.AwsAccountId) != scope.Account || f.RecordState != shtypes.RecordStateActive ||
-				!strings.HasPrefix(aws.ToString(f.GeneratorId), generatorPrefix) || !inRegion(f, scope.Region) {
+				!strings.HasPrefix(aws.ToString(f.GeneratorId), generatorPrefix) || !inRegion(f, scope.Region) || !onResource(f, scope.Resource) {
 				continue
 			}
 			out[aws.ToString(f.Id)] = f
 		}
 	}
 	return out, nil
+}
+
+// resourceField is the product field report.ASFF names the resource in.
+const resourceField = "selfguard/resource"
+
+func onResource(f shtypes.AwsSecurityFinding, name string) bool {
+	if name == "" {
+		return true
+	}
+	r := f.ProductFields[resourceField]
+	return r == name || strings.HasPrefix(r, name+":") || strings.HasPrefix(r, name+"/")
 }
 
 func inRegion(f shtypes.AwsSecurityFinding, region string) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,40 @@ func TestAFilteredRunArchivesNothing(t *testing.T) {
 	res, err := (Sync{API: api}).Run(ctx, r.ASFF(), Scope{Account: acct, Region: "us-west-2"})
 	if err != nil || res.Archived != 0 {
 		t.Errorf("a run that did not see everything archived %d (%v)", res.Archived, err)
+	}
+}
+
+// TestAGuardArchivesOnlyTheResourceItJudged: after a guard judged one
+// function clean, that function's findings (and its alias's) are archived;
+// another function's stay active.
+func TestAGuardArchivesOnlyTheResourceItJudged(t *testing.T) {
+	if motoServer == nil {
+		t.Skip("moto_server not installed and CI unset")
+	}
+	const reg = "ap-southeast-2"
+	api := securityhub.NewFromConfig(motoServer.Config(reg))
+	ctx := context.Background()
+	g := Guard{Hub: Sync{API: api}}
+	pay := []finding.Finding{rules.Finding(rules.UnsignedCode, "pay", "", "s", ""), rules.Finding(rules.AliasLatest, "pay:live", "", "s", "")}
+	if err := g.Judged(ctx, acct, reg, "pay", pay); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Judged(ctx, acct, reg, "payroll", []finding.Finding{rules.Finding(rules.UnsignedCode, "payroll", "", "s", "")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Judged(ctx, acct, reg, "pay", nil); err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]shtypes.RecordState{}
+	for id, f := range byID(t, api) {
+		if aws.ToString(f.Region) == reg {
+			states[id[strings.LastIndex(id, "/")+1:]] = f.RecordState
+		}
+	}
+	want := map[string]shtypes.RecordState{"pay": shtypes.RecordStateArchived, "pay:live": shtypes.RecordStateArchived, "payroll": shtypes.RecordStateActive}
+	for k, v := range want {
+		if states[k] != v {
+			t.Errorf("%s is %s, want %s (all: %v)", k, states[k], v, states)
+		}
 	}
 }

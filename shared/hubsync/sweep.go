@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/report"
 )
@@ -48,3 +49,26 @@ const EnvEnabled = "SELFGUARD_SECURITY_HUB"
 
 // Enabled reports whether the deployment sends its findings to Security Hub.
 func Enabled(getenv func(string) string) bool { return getenv(EnvEnabled) == "true" }
+
+// Guard keeps Security Hub in step with an event-driven guard: after each
+// judgement of a resource it imports the resource's findings and archives
+// the ones on it that are gone. It is the pipeline's Handler.Hub.
+type Guard struct {
+	Hub Sync
+}
+
+// Judged implements the pipeline's hook for one judged resource.
+func (g Guard) Judged(ctx context.Context, account, region, resource string, findings []finding.Finding) error {
+	r := &report.Report{GeneratedAt: time.Now().UTC()}
+	for _, f := range findings {
+		r.Items = append(r.Items, report.Item{Account: account, Region: region, Finding: f})
+	}
+	res, err := g.Hub.Run(ctx, r.ASFF(), Scope{Account: account, Region: region, Archive: true, Resource: resource})
+	if err != nil {
+		return fmt.Errorf("security hub: %w", err)
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("security hub refused %d findings: %v", res.Failed, res.Failures)
+	}
+	return nil
+}

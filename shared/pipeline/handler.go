@@ -87,6 +87,8 @@ type Handler struct {
 	// from the claim's lease) to alert, record and give the claim back
 	// after the work ran out of time; DefaultReserve if zero.
 	Reserve time.Duration
+	// Hub, when set, is told every judgement (Security Hub).
+	Hub Hub
 }
 
 // DefaultReserve is the time kept back, by default, for alerting,

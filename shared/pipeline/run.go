@@ -56,6 +56,7 @@ func (h *Handler) judge(ctx, work context.Context, j job, s Subject) ([]alert.Al
 		log.Error().Err(err).Msg("evaluate failed")
 		return nil, fmt.Errorf("evaluate %s %s: %w", s.Type, s.Name, err)
 	}
+	h.tellHub(work, log, j, s, d)
 	if len(d.Findings) == 0 {
 		log.Info().Str(logging.FieldDecision, "ok").Str(logging.FieldMode, string(j.mode)).Msg("decision")
 		return nil, nil
@@ -248,4 +249,21 @@ func outcomeCounts(reports []alert.ActionReport) logging.Outcomes {
 		}
 	}
 	return o
+}
+
+// Hub is told what each judgement of a resource found (Security Hub:
+// hubsync.Guard), so that it holds the open findings and archives the gone.
+type Hub interface {
+	Judged(ctx context.Context, account, region, resource string, findings []finding.Finding) error
+}
+
+// tellHub passes a judgement to the Hub, if there is one. Its failure is
+// logged and costs nothing else: alerts and actions do not wait on it.
+func (h *Handler) tellHub(ctx context.Context, log zerolog.Logger, j job, s Subject, d finding.Decision) {
+	if h.Hub == nil {
+		return
+	}
+	if err := h.Hub.Judged(ctx, account(j.e, j.rec), region(j.e, j.rec), s.Name, d.Findings); err != nil {
+		log.Error().Err(err).Msg("security hub not updated")
+	}
 }
