@@ -34,6 +34,8 @@ var ParameterEnv = map[string]string{
 	"TrustedAccounts":           settings.EnvTrustedAccounts,
 	"OrganizationId":            settings.EnvOrganizationID,
 	"ExposureExemptions":        settings.EnvExposureExemptions,
+	"TrustedLayerAccounts":      settings.EnvTrustedLayerAccounts,
+	"TrustedLoaderVariables":    settings.EnvTrustedLoaderVars,
 }
 
 // WarnNoTrustedProfile is what audit and evaluate say when they judge with

@@ -82,7 +82,7 @@ type Tracker struct {
 	// Hub, when set, is told at the end of each run what is still open
 	// (Security Hub: hubsync.Sweep), so that it archives what was fixed.
 	Hub Hub
-	Now      func() time.Time
+	Now func() time.Time
 	// Cause is the event behind a fan-out batch; nil for the sweep.
 	Cause *Cause
 }
