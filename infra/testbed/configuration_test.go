@@ -82,7 +82,7 @@ func TestConfigurationThatLoadsOtherCodeIsUndoneEndToEnd(t *testing.T) {
 	if !ok {
 		t.Fatalf("no alert of a done repair of the loader variable: %v", alertKeys(got))
 	}
-	for _, want := range []string{"To undo:", `--handler 'debug'`, `"NODE_OPTIONS":"--require /tmp/x.js"`} {
+	for _, want := range []string{"To undo:", `--handler debug`, `"NODE_OPTIONS":"--require /tmp/x.js"`} {
 		if !strings.Contains(loader.Message, want) {
 			t.Errorf("the alert lacks %q:\n%s", want, loader.Message)
 		}
