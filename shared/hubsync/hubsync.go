@@ -87,7 +87,7 @@ func (s Sync) Run(ctx context.Context, findings []shtypes.AwsSecurityFinding, sc
 			old.RecordState = shtypes.RecordStateArchived
 			old.Compliance = &shtypes.Compliance{Status: shtypes.ComplianceStatusPassed}
 			old.UpdatedAt = stamp
-			old.Workflow, old.WorkflowState, old.Note, old.UserDefinedFields, old.VerificationState = nil, "", nil, nil, ""
+			old.Workflow, old.Note, old.UserDefinedFields, old.VerificationState = nil, nil, nil, ""
 			batch = append(batch, old)
 			archived++
 		}
