@@ -179,11 +179,11 @@ func TestUnsignedCodeAndALoaderVariableAreRestoredAsOneRepair(t *testing.T) {
 
 func TestAnEnvironmentTheGuardMayNotReadIsContained(t *testing.T) {
 	b := newBedWith(t, configWorld())
-	d, outs := b.evaluateAndAct(t, fn("open"))
+	d, _ := b.evaluateAndAct(t, fn("open"))
 	if len(d.Findings) != 0 {
 		t.Fatalf("the guard may decrypt open's environment, yet found %+v", d.Findings)
 	}
-	d, outs = b.evaluateAndAct(t, fn("sealed"))
+	d, outs := b.evaluateAndAct(t, fn("sealed"))
 	// Its published version cannot be read either, so it is no trusted
 	// version (lambda.untrusted-version) and no restore target.
 	if got := findingRules(d); len(got) != 2 || got[0] != rules.LoaderVariable || got[1] != rules.UntrustedVersion {
