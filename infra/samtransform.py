@@ -38,31 +38,36 @@ class NoIAM(ManagedPolicyLoader):
         return {}
 
 
-def package(template):
+def package(template, bucket=BUCKET):
     """Replace each local CodeUri with the S3 URI `sam package` would give."""
     glob = template.get("Globals", {}).get("Function", {})
     if isinstance(glob.get("CodeUri"), str) and not glob["CodeUri"].startswith("s3://"):
-        glob["CodeUri"] = "s3://%s/globals.zip" % BUCKET
+        glob["CodeUri"] = "s3://%s/globals.zip" % bucket
     for name, res in template.get("Resources", {}).items():
         if res.get("Type") != "AWS::Serverless::Function":
             continue
         props = res.setdefault("Properties", {})
         uri = props.get("CodeUri", glob.get("CodeUri"))
         if uri is None or (isinstance(uri, str) and not uri.startswith("s3://")):
-            props["CodeUri"] = "s3://%s/%s.zip" % (BUCKET, name)
+            props["CodeUri"] = "s3://%s/%s.zip" % (bucket, name)
     return template
+
+
+def translate(path, bucket=BUCKET):
+    """Read the SAM template at path, package it and apply the transform."""
+    # The translator fills AWS::Region from the environment; any region does
+    # for a check (the partition comes from it too).
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with open(path, encoding="utf-8") as f:
+        template = cfn_yaml.loads(f.read(), path)
+    return transform(package(json.loads(json.dumps(template)), bucket), {}, NoIAM())
 
 
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2
-    # The translator fills AWS::Region from the environment; any region does
-    # for a check (the partition comes from it too).
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    with open(argv[1], encoding="utf-8") as f:
-        template = cfn_yaml.loads(f.read(), argv[1])
-    out = transform(package(json.loads(json.dumps(template))), {}, NoIAM())
+    out = translate(argv[1])
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
     return 0

@@ -26,9 +26,10 @@ import json
 import os
 import sys
 
-from cfnlint.decode import cfn_yaml
-from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
-from samtranslator.translator.transform import transform
+# The packaging and the offline transform are infra/samtransform.py's, the
+# same that `make lint` checks the single-account stack with.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import samtransform  # noqa: E402
 
 PLACEHOLDER_BUCKET = "selfguard-org-placeholder"
 NAME = "${GuardName}-${AWS::Region}"
@@ -61,16 +62,6 @@ CONDITIONS = {
     "HasCentralAlerts": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CentralAlertTopicArn"}, ""]}]},
     "HasCentralAlertKey": {"Fn::Not": [{"Fn::Equals": [{"Ref": "CentralAlertKeyArn"}, ""]}]},
 }
-
-
-class NoIAM(ManagedPolicyLoader):
-    """Answers the translator's managed-policy lookups without calling AWS."""
-
-    def __init__(self):
-        pass
-
-    def load(self):
-        return {}
 
 
 def rename(node):
@@ -156,14 +147,7 @@ def main(argv):
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2
-    # The translator reads the region (and partition) from the environment.
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    with open(argv[1], encoding="utf-8") as f:
-        template = json.loads(json.dumps(cfn_yaml.loads(f.read(), argv[1])))
-    for name, r in template.get("Resources", {}).items():
-        if r.get("Type") == "AWS::Serverless::Function":
-            r.setdefault("Properties", {})["CodeUri"] = "s3://%s/%s.zip" % (PLACEHOLDER_BUCKET, name)
-    out = overlay(transform(template, {}, NoIAM()))
+    out = overlay(samtransform.translate(argv[1], PLACEHOLDER_BUCKET))
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
     return 0
