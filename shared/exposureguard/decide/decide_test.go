@@ -365,3 +365,19 @@ func TestEveryFindingNamesARegisteredRuleAndEveryActionAnswersOne(t *testing.T) 
 		}
 	}
 }
+
+// TestTheMutelistSilencesExposureRulesAsEveryOther: one mutelist serves
+// every guardrail, so a function URL meant to be public is muted there like
+// any other rule, with its reason and expiry, and the rest still judged.
+func TestTheMutelistSilencesExposureRulesAsEveryOther(t *testing.T) {
+	f := fn(t, "")
+	f.RecursionRead, f.RecursiveLoop = true, "Allow"
+	c := cfg
+	c.Mutelist = []settings.Mute{{Rule: string(rules.RecursionAllowed), Resource: "pay", Reason: "fan-out by design"}}
+	d := Function(f, c)
+	if len(d.Findings) != 0 || len(d.Actions) != 0 || len(d.Muted) != 1 || d.Muted[0].Reason != "fan-out by design" {
+		t.Errorf("muted decision %+v", d)
+	}
+	c.Mutelist[0].Expires = "2020-01-01"
+	check(t, Function(f, c), []string{"lambda.recursion-allowed pay medium [lambda.recursion-terminate]"})
+}

@@ -65,7 +65,7 @@ func Function(f snapshot.Function, cfg settings.Settings) finding.Decision {
 				Summary: "set the recursive loop setting of " + f.Name + " back to Terminate",
 				Undo:    command("aws", "lambda", "put-function-recursion-config", "--function-name", f.Name, "--recursive-loop", "Allow")})
 	}
-	return d.Decision
+	return cfg.Mute(d.Decision, cfg.Now())
 }
 
 // NeedsURLs reports whether a function's policies hold a public statement

@@ -39,7 +39,7 @@ func Layer(l snapshot.LayerVersion, cfg settings.Settings) finding.Decision {
 			Undo:    undoRemoveLayerPermission(l, st),
 		})
 	}
-	return d.Decision
+	return cfg.Mute(d.Decision, cfg.Now())
 }
 
 // Mapping judges an event source mapping: a queue or stream of an
@@ -63,5 +63,5 @@ func Mapping(m snapshot.Mapping, cfg settings.Settings) finding.Decision {
 			Summary: "disable event source mapping " + m.UUID + " of " + fn,
 			Undo:    command("aws", "lambda", "update-event-source-mapping", "--uuid", m.UUID, "--enabled"),
 		})
-	return d.Decision
+	return cfg.Mute(d.Decision, cfg.Now())
 }
