@@ -5,10 +5,9 @@ package main
 
 import (
 	"context"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/securityhub"
-	"github.com/selfguard/selfguard/shared/hubsync"
 	"os"
+
+	"github.com/selfguard/selfguard/shared/hubsync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
@@ -34,16 +33,9 @@ func main() {
 		Alerter:   d.Alerter,
 		Ledger:    d.Ledger,
 		Logger:    d.Logger,
-		Hub:       securityHub(d.AWS),
+	}
+	if d.Hub != nil {
+		h.Hub = hubsync.Guard{Hub: *d.Hub}
 	}
 	lambda.Start(h.Handle)
-}
-
-// securityHub tells Security Hub every judgement when the deployment asks
-// for it (template parameter SecurityHub), else nothing.
-func securityHub(awsCfg aws.Config) pipeline.Hub {
-	if !hubsync.Enabled(os.Getenv) {
-		return nil
-	}
-	return hubsync.Guard{Hub: hubsync.Sync{API: securityhub.NewFromConfig(awsCfg)}}
 }

@@ -9,10 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/rs/zerolog"
 
 	"github.com/selfguard/selfguard/shared/alert"
+	"github.com/selfguard/selfguard/shared/hubsync"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/ratelimit/adaptive"
@@ -26,6 +28,12 @@ type Deps struct {
 	AWS      aws.Config
 	Alerter  *alert.Publisher
 	Ledger   *ledger.Table
+	// DB is the DynamoDB client the ledger uses; the sweep keeps its runs
+	// in the same table.
+	DB *dynamodb.Client
+	// Hub is Security Hub kept in step with the judgements, nil unless the
+	// deployment asks for it (template parameter SecurityHub).
+	Hub *hubsync.Sync
 }
 
 // ErrMissing means a required variable is unset: template.yaml always sets
@@ -66,13 +74,19 @@ func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
-	return &Deps{
+	db := dynamodb.NewFromConfig(awsCfg)
+	d := &Deps{
 		Settings: cfg,
 		Logger:   log,
 		AWS:      awsCfg,
 		Alerter:  &alert.Publisher{Client: sns.NewFromConfig(awsCfg), TopicARN: cfg.TopicARN, Format: format},
-		Ledger:   ledger.NewTable(dynamodb.NewFromConfig(awsCfg), cfg.LedgerTable),
-	}, nil
+		Ledger:   ledger.NewTable(db, cfg.LedgerTable),
+		DB:       db,
+	}
+	if hubsync.Enabled(getenv) {
+		d.Hub = &hubsync.Sync{API: securityhub.NewFromConfig(awsCfg)}
+	}
+	return d, nil
 }
 
 // AWSConfig builds the SDK configuration from the environment alone, as
@@ -141,3 +155,7 @@ func (e envSource) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, er
 	v := e.getenv(EnvIgnoreConfiguredEndpoints)
 	return strings.EqualFold(v, "true"), v != "", nil
 }
+
+// Missing is the error for a required variable a function needs beyond
+// what Load checks.
+func Missing(name string) error { return fmt.Errorf("%s: %w", name, ErrMissing) }

@@ -218,3 +218,33 @@ func TestAWSConfigRefusesAnIncompleteEnvironment(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadGivesEveryFunctionTheSameParts: the guards and the sweep are wired
+// from one Load, Security Hub included only when the deployment asks.
+func TestLoadGivesEveryFunctionTheSameParts(t *testing.T) {
+	base := []string{"AWS_REGION=" + region, "AWS_ACCESS_KEY_ID=AKID", "AWS_SECRET_ACCESS_KEY=secret",
+		"SELFGUARD_TOPIC_ARN=arn:aws:sns:" + region + ":111122223333:alerts", "SELFGUARD_LEDGER_TABLE=ledger"}
+	for _, tc := range []struct {
+		name    string
+		env     []string
+		wantHub bool
+	}{
+		{"Security Hub off by default", nil, false},
+		{"Security Hub when enabled", []string{"SELFGUARD_SECURITY_HUB=true"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			unsetAWS(t)
+			setenv(t, append(append([]string{}, base...), tc.env...))
+			d, err := deps.Load(context.Background(), os.Getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.DB == nil || d.Ledger == nil || d.Alerter == nil || (d.Hub != nil) != tc.wantHub {
+				t.Errorf("deps %+v, want hub %v", d, tc.wantHub)
+			}
+		})
+	}
+	if err := deps.Missing("X"); !errors.Is(err, deps.ErrMissing) {
+		t.Errorf("Missing = %v", err)
+	}
+}

@@ -143,7 +143,3 @@ func (h *WorkerHandler) one(ctx context.Context, body string) error {
 		Int("repositories", len(b.Repositories)).Msg("sweep batch evaluated")
 	return tr.BatchDone(ctx, b.Index)
 }
-
-// EnvAccount names the account for alerts (template.yaml sets it to
-// AWS::AccountId, saving an STS call per cold start).
-const EnvAccount = "SELFGUARD_ACCOUNT_ID"
