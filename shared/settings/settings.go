@@ -35,6 +35,8 @@ const (
 	EnvTrustedLayerAccounts    = "SELFGUARD_TRUSTED_LAYER_ACCOUNTS"
 	EnvTrustedLoaderVars       = "SELFGUARD_TRUSTED_LOADER_VARIABLES"
 	EnvSweepQueueURL           = "SELFGUARD_SWEEP_QUEUE_URL"
+	EnvGuardFunctionARNs       = "SELFGUARD_GUARD_FUNCTION_ARNS"
+	EnvGuardSigningProfile     = "SELFGUARD_GUARD_SIGNING_PROFILE"
 )
 
 // Settings is one guard's configuration.
@@ -92,6 +94,12 @@ type Settings struct {
 	Mutelist []Mute
 	// Clock, when set, is the time mutes expire by (tests); else time.Now.
 	Clock func() time.Time
+	// GuardFunctionARNs are all the stack's own function ARNs, exactly; the
+	// guards never act on them (see integrity.go).
+	GuardFunctionARNs []string
+	// GuardSigningProfile is the signing profile version ARN that signs the
+	// stack's own functions; empty when they are not signing-enforced.
+	GuardSigningProfile string
 }
 
 // Defaults used where a variable is unset.
@@ -199,6 +207,9 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		if !functionName.MatchString(f) {
 			return Settings{}, fmt.Errorf("%s: %q is not a function name", EnvGuardFunctions, f)
 		}
+	}
+	if err := s.readIntegrity(getenv); err != nil {
+		return Settings{}, err
 	}
 	return s, nil
 }
