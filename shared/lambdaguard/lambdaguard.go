@@ -69,7 +69,9 @@ func New(api API, cfg settings.Settings) *Guard {
 
 // Permissions returns every IAM action the guard needs: the checks and
 // actions of the code-signing and release rules, as the registry declares them.
-func Permissions() []string { return rules.Permissions(rules.CodeSigning, rules.Releases) }
+func Permissions() []string {
+	return rules.Permissions(rules.CodeSigning, rules.Releases, rules.Integrity)
+}
 
 // scopeOf says what a subject needs read. A code signing config subject
 // (UpdateCodeSigningConfig) reads each of its functions with the config's
@@ -180,13 +182,15 @@ func (g *Guard) containment(ctx context.Context, fn string) (*decide.Containment
 }
 
 // EvaluateFunction reads one function in a scope and decides. A function
-// that is exempt or gone gives an empty decision; an exempt one is not read.
+// that is gone gives an empty decision. An exempt one is read with one
+// GetFunction (its own quota) and judged only by the integrity rules: an
+// exemption waives the signing rules, never the use of the guard's roles.
 func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe.Scope) (finding.Decision, snapshot.Snapshot, error) {
 	name = snapshot.FunctionName(name)
 	log := logging.From(ctx).With().Str(logging.FieldResource, name).Logger()
 	if g.Settings.FunctionExempt(name) {
-		log.Info().Msg("function is exempt; skipped")
-		return finding.Decision{}, snapshot.Snapshot{Name: name}, nil
+		log.Info().Msg("function is exempt from the signing rules; checking its role only")
+		scope = observe.Scope{Latest: true}
 	}
 	snap, err := g.Reader.Read(ctx, name, scope)
 	if errors.Is(err, snapshot.ErrNotFound) {
@@ -293,6 +297,9 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if g.Settings.Mode != finding.ModeEnforce {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: pipeline.ErrMonitorMode, Message: pipeline.ErrMonitorMode.Error()}
 	}
+	if o, own := g.refuseOwn(a); own {
+		return o
+	}
 	o := g.Remediator.Do(ctx, a)
 	if !errors.Is(o.Err, act.ErrConflict) {
 		return o
@@ -323,6 +330,23 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 		o.Message = fn + " changed again while being repaired; left alone until the next event or sweep"
 	}
 	return o
+}
+
+// ErrOwnFunction refuses an action on one of the stack's own functions. The
+// decision never plans one; this is the last line should a payload or a bug
+// ever name one.
+var ErrOwnFunction = errors.New("selfguard never acts on its own functions")
+
+func (g *Guard) refuseOwn(a finding.Action) (pipeline.Outcome, bool) {
+	fn := a.Params[decide.ParamFunction]
+	if fn == "" {
+		fn = a.Resource
+	}
+	if !g.Settings.IsGuardFunction(snapshot.FunctionName(fn)) {
+		return pipeline.Outcome{}, false
+	}
+	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeRefused, Err: ErrOwnFunction,
+		Message: fn + ": " + ErrOwnFunction.Error()}, true
 }
 
 // settle waits, bounded, for an update in progress to finish, so that a

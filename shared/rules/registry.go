@@ -91,7 +91,7 @@ var actions = append([]Action{
 
 // table is every rule, guardrail by guardrail; each guardrail's rules are
 // declared in a file of their own.
-var table = concat(codeSigningRules, signatureRules, releaseRules, repositoryRules, exposureRules)
+var table = concat(codeSigningRules, signatureRules, releaseRules, repositoryRules, exposureRules, integrityRules)
 
 func concat(groups ...[]Rule) []Rule {
 	var out []Rule

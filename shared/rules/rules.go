@@ -15,6 +15,8 @@ const (
 	CodeSigning  Guardrail = "code-signing"
 	Releases     Guardrail = "versions-and-aliases"
 	Repositories Guardrail = "reviewed-repositories"
+	// Integrity keeps selfguard itself from being borrowed or turned.
+	Integrity Guardrail = "guard-integrity"
 )
 
 // Rule is one rule, declared once. Everything that speaks of a rule (the

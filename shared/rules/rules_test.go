@@ -20,7 +20,7 @@ func TestEveryRuleIsDeclaredCompletely(t *testing.T) {
 			case r.Guardrail == "" || r.Resource == "":
 				t.Error("no guardrail or resource type")
 			case !strings.HasPrefix(string(r.ID), map[Guardrail]string{
-				CodeSigning: "lambda.", Releases: "lambda.", Repositories: "repo.", Exposure: "lambda.",
+				CodeSigning: "lambda.", Releases: "lambda.", Repositories: "repo.", Exposure: "lambda.", Integrity: "lambda.",
 			}[r.Guardrail]):
 				t.Errorf("id does not carry its guardrail's prefix")
 			}

@@ -46,7 +46,7 @@ func TestFromEnvRejectsBadIntegritySettings(t *testing.T) {
 	}
 }
 
-func TestGuardFunctionsAreKnownExactly(t *testing.T) {
+func TestGuardFunctionARNsAreKnownExactly(t *testing.T) {
 	s, err := FromEnv(env(map[string]string{EnvGuardFunctionARNs: guardFn + ", arn:aws:lambda:eu-west-1:111122223333:function:selfguard-sweep"}))
 	if err != nil {
 		t.Fatal(err)

@@ -76,6 +76,7 @@ type Version struct {
 	Loaders  map[string]string `json:"ld,omitempty"`
 	EnvError string            `json:"ee,omitempty"`
 	KMSKey   string            `json:"k,omitempty"`
+	Role     string            `json:"ro,omitempty"`
 }
 
 // Layer is one layer version attached to a function version.
@@ -128,7 +129,7 @@ func versionOf(fc types.FunctionConfiguration) Version {
 		SigningProfile: c.SigningProfileVersionARN, SigningJob: c.SigningJobARN,
 		LastUpdateStatus: c.LastUpdateStatus, State: c.State,
 		Handler: c.Handler, Runtime: c.Runtime, EnvError: c.EnvironmentError, KMSKey: c.KMSKeyARN,
-		Loaders: decide.Loaders(c),
+		Loaders: decide.Loaders(c), Role: c.Role,
 	}
 	if v.Version == "" {
 		v.Version = snapshot.Latest
@@ -147,6 +148,7 @@ func (v Version) code() snapshot.Code {
 		SigningProfileVersionARN: v.SigningProfile, SigningJobARN: v.SigningJob,
 		LastUpdateStatus: v.LastUpdateStatus, State: v.State,
 		Handler: v.Handler, Runtime: v.Runtime, Environment: v.Loaders, EnvironmentError: v.EnvError, KMSKeyARN: v.KMSKey,
+		Role: v.Role,
 	}
 	if c.PackageType == "" {
 		c.PackageType = snapshot.PackageZip

@@ -154,7 +154,7 @@ func (l *Lister) listFunctions(ctx context.Context, run string, st *ListStats) e
 		}
 		f := *cur
 		cur = nil
-		if l.Settings.FunctionExempt(f.Name) {
+		if l.Settings.FunctionExempt(f.Name) && !f.borrowsGuardRole(l.Settings) {
 			st.Exempt++
 			return nil
 		}

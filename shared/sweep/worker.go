@@ -129,16 +129,24 @@ func (w *Worker) Process(ctx context.Context, b Batch) error {
 
 func (w *Worker) function(ctx context.Context, f Function) error {
 	subject := pipeline.Subject{Type: finding.ResourceFunction, Name: f.Name}
-	if w.Settings.FunctionExempt(f.Name) {
+	var nf *types.ResourceNotFoundException
+	// An exempt function reaches a worker only when it borrows a guard
+	// role: the decision then judges that alone, and its aliases are not
+	// worth a shared-bucket call.
+	exempt := w.Settings.FunctionExempt(f.Name)
+	if exempt && !f.borrowsGuardRole(w.Settings) {
 		return nil
 	}
-	aliases, err := w.aliases(ctx, f.Name)
-	var nf *types.ResourceNotFoundException
-	if errors.As(err, &nf) {
-		return nil // deleted since the listing: nothing to judge
-	}
-	if err != nil {
-		return err
+	var aliases []snapshot.Alias
+	if !exempt {
+		var err error
+		aliases, err = w.aliases(ctx, f.Name)
+		if errors.As(err, &nf) {
+			return nil // deleted since the listing: nothing to judge
+		}
+		if err != nil {
+			return err
+		}
 	}
 	snap := f.Snapshot(aliases)
 	if err := w.checkSignatures(ctx, &snap); err != nil {

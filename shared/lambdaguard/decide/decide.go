@@ -105,6 +105,15 @@ func Decide(s snapshot.Snapshot, cfg settings.Settings) finding.Decision {
 }
 
 func decide(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool) {
+	if IsGuardFunction(s, cfg) {
+		return guardDecision(s, cfg), false
+	}
+	d, needs := decideFunction(s, cfg)
+	borrowedRole(&d, s, cfg)
+	return d, needs
+}
+
+func decideFunction(s snapshot.Snapshot, cfg settings.Settings) (finding.Decision, bool) {
 	var d finding.Decision
 	if cfg.FunctionExempt(s.Name) {
 		return d, false

@@ -362,6 +362,7 @@ func CodeOf(fc types.FunctionConfiguration) snapshot.Code {
 		LastUpdateStatus:         string(fc.LastUpdateStatus),
 		State:                    string(fc.State),
 		LastModified:             aws.ToString(fc.LastModified),
+		Role:                     aws.ToString(fc.Role),
 	}
 	configurationOf(&c, fc)
 	if c.PackageType == "" {

@@ -81,6 +81,9 @@ type Code struct {
 	// KMSKeyARN is the customer managed key encrypting the variables, ""
 	// for Lambda's own key.
 	KMSKeyARN string
+	// Role is the execution role the version runs with: each published
+	// version keeps the role it was published with.
+	Role string
 }
 
 // LastModifiedFormat is how Lambda writes LastModified.
