@@ -171,3 +171,39 @@ func logChecks(t *testing.T, print func(io.Writer), cs Checks) {
 		t.Error("a check failed")
 	}
 }
+
+func TestSummarizeTakesPercentilesAndCountsUnactedRunsAsTheCap(t *testing.T) {
+	runs := func(ds ...time.Duration) []*FloodReport {
+		var out []*FloodReport
+		for _, d := range ds {
+			out = append(out, &FloodReport{EventToAction: d, Acted: d > 0})
+		}
+		return out
+	}
+	s := Summarize(runs(3*time.Second, time.Second, 2*time.Second, 5*time.Second, 4*time.Second), time.Hour)
+	if s.P50 != 3*time.Second || s.P99 != 5*time.Second || !s.AllActed {
+		t.Errorf("five runs: %+v, want p50 3s, p99 5s (the slowest), all acted", s)
+	}
+	s = Summarize(runs(time.Second, 0), time.Hour)
+	if s.P99 != time.Hour || s.AllActed {
+		t.Errorf("a run with no action: %+v, want it counted as the cap", s)
+	}
+}
+
+// TestFloodSmall is a short flood: the attack among 100 benign events must
+// be acted on.
+func TestFloodSmall(t *testing.T) {
+	if os.Getenv(envSwitch) == "" {
+		t.Skip(envSwitch + " unset: the load runs are make bench-flood's, not make test's")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	rep, err := RunFlood(ctx, FloodOptions{Functions: 20, Events: 100, Over: 10 * time.Second, Cap: 5 * time.Minute, Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Acted {
+		t.Fatalf("the guard did not act on the attack within the cap: %+v", rep)
+	}
+	t.Logf("event to action %s, %d deliveries ended meanwhile, guard calls %v", rep.EventToAction, rep.Ahead, rep.GuardCalls)
+}

@@ -17,7 +17,7 @@ import (
 
 func main() {
 	var (
-		run       = flag.String("run", "all", "what to run: burst, outage or all")
+		run       = flag.String("run", "all", "what to run: burst, outage, flood or all (burst and outage)")
 		functions = flag.Int("functions", 200, "functions the pipeline redeploys (5 change events each)")
 		errRate   = flag.Float64("error-rate", 0.2, "share of Lambda calls answered with an injected 429 or 500 (negative: none)")
 		scale     = flag.Float64("timescale", 0.2, "scale of Lambda's async retry delays and maximum event age in the burst")
@@ -28,6 +28,10 @@ func main() {
 		verbose   = flag.Bool("v", false, "echo the guard's log lines")
 		jsonOut   = flag.String("json", "", "also write the reports as JSON to this file")
 		timeout   = flag.Duration("timeout", 40*time.Minute, "give up after this long")
+		floodRuns = flag.Int("flood-runs", 3, "flood runs, each with one attack at a random moment")
+		floodEvs  = flag.Int("flood-events", 1000, "benign routed events per flood run, over one minute")
+		floodCap  = flag.Duration("flood-cap", 20*time.Minute, "longest wait for the guard's action on the attack per flood run")
+		floodConc = flag.String("flood-concurrency", "", "GuardConcurrency for the flood (default: the template's)")
 	)
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -71,6 +75,9 @@ func main() {
 			}
 		}
 	}
+	if *run == "flood" {
+		reports["flood"] = runFlood(ctx, *floodRuns, *floodEvs, *floodCap, *floodConc, logs)
+	}
 	if *jsonOut != "" {
 		raw, _ := json.MarshalIndent(reports, "", "  ")
 		if err := os.WriteFile(*jsonOut, raw, 0o644); err != nil {
@@ -82,4 +89,27 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("PASS")
+}
+
+// runFlood runs the flood several times and prints each run and the
+// percentiles of the attack's event-to-action time.
+func runFlood(ctx context.Context, runs, events int, capped time.Duration, concurrency string, logs io.Writer) []*loadtest.FloodReport {
+	var reps []*loadtest.FloodReport
+	params := map[string]string{}
+	if concurrency != "" {
+		params["GuardConcurrency"] = concurrency
+	}
+	for i := 0; i < runs; i++ {
+		rep, err := loadtest.RunFlood(ctx, loadtest.FloodOptions{Events: events, Cap: capped, Parameters: params, Progress: os.Stderr, GuardLogs: logs})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "flood:", err)
+			os.Exit(2)
+		}
+		fmt.Printf("flood run %d: attack at %s, event to action %s (acted %v), %d deliveries ended meanwhile; guard calls %v\n",
+			i+1, rep.AttackAt.Round(time.Second), rep.EventToAction.Round(time.Millisecond), rep.Acted, rep.Ahead, rep.GuardCalls)
+		reps = append(reps, rep)
+	}
+	s := loadtest.Summarize(reps, capped)
+	fmt.Printf("flood: %d runs, event to action p50 %s, p99 %s (all acted: %v)\n", s.Runs, s.P50.Round(time.Millisecond), s.P99.Round(time.Millisecond), s.AllActed)
+	return reps
 }
