@@ -52,6 +52,9 @@ func main() {
 		Alerter:  d.Alerter,
 		Ledger:   d.Ledger,
 		Logger:   d.Logger,
+		// Events about changes made before a read that found the function
+		// fine are dismissed without a read: a flood is judged once.
+		Judged: pipeline.NewJudged(pipeline.DefaultJudgedSize),
 	}
 	if d.Hub != nil {
 		h.Hub = hubsync.Guard{Hub: *d.Hub}

@@ -33,6 +33,7 @@ func main() {
 		Alerter:   d.Alerter,
 		Ledger:    d.Ledger,
 		Logger:    d.Logger,
+		Judged:    pipeline.NewJudged(pipeline.DefaultJudgedSize),
 	}
 	if d.Hub != nil {
 		h.Hub = hubsync.Guard{Hub: *d.Hub}

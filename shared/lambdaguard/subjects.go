@@ -1,7 +1,9 @@
 package lambdaguard
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
@@ -18,6 +20,8 @@ type request struct {
 	Name                 string `json:"name"`
 	Qualifier            string `json:"qualifier"`
 	CodeSigningConfigArn string `json:"codeSigningConfigArn"`
+	// RoutingConfig is an alias's weights, when the request sets them.
+	RoutingConfig json.RawMessage `json:"routingConfig"`
 }
 
 // response holds what the guard may need from a response: the function a
@@ -83,14 +87,30 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.S
 		if req.Name == "" {
 			return nil, fmt.Errorf("%s: no alias name in the request", op)
 		}
-		return []pipeline.Subject{{Type: finding.ResourceAlias, Name: name, Qualifier: req.Name}}, nil
+		return []pipeline.Subject{{Type: finding.ResourceAlias, Name: name, Qualifier: req.Name, Quick: !weighted(req.RoutingConfig)}}, nil
 	}
 	if published(op, resp.Version) {
 		// The version the call published: judged like $LATEST, since it
 		// is invocable by its qualified ARN as soon as it exists.
 		qualifier = resp.Version
 	}
-	return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: qualifier}}, nil
+	return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: qualifier, Quick: quickOps[op]}}, nil
+}
+
+// quickOps change a function's code or configuration but not its code
+// signing config, and have no edge rule: a GetFunction showing $LATEST (and
+// the version published, if any) trusted settles them. A new function
+// (CreateFunction) may come with no config at all, and the config and
+// concurrency events are about nothing else, so those are read in full.
+var quickOps = map[cloudtrail.Operation]bool{
+	cloudtrail.UpdateFunctionCode: true, cloudtrail.UpdateFunctionConfiguration: true, cloudtrail.PublishVersion: true,
+}
+
+// weighted reports whether an alias request sets routing weights: what a
+// GetFunction of the alias does not show.
+func weighted(rc json.RawMessage) bool {
+	rc = bytes.TrimSpace(rc)
+	return len(rc) > 0 && !bytes.Equal(rc, []byte("null")) && !bytes.Equal(rc, []byte("{}"))
 }
 
 // published reports whether a record of op answered with a version it

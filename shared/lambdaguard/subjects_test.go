@@ -38,9 +38,9 @@ func TestSubjectsOfRealRecords(t *testing.T) {
 		// Publish=true: the response is the new version 1's configuration,
 		// and that version is judged too.
 		{"lambda-UpdateFunctionCode20150331v2.stratus-red-team.record.json",
-			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-olc-func-vayhjqkdav", Qualifier: "1"}}},
+			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-olc-func-vayhjqkdav", Qualifier: "1", Quick: true}}},
 		{"lambda-UpdateFunctionConfiguration20150331v2.stratus-red-team.record.json",
-			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-lambda-layer-simpleLambda"}}},
+			[]pipeline.Subject{{Type: finding.ResourceFunction, Name: "stratus-red-team-lambda-layer-simpleLambda", Quick: true}}},
 		{"lambda-AddPermission20150331v2.stratus-red-team.record.json", nil},
 		{"lambda-DeleteFunction.aws-docs.record.json", nil},
 		{"codecommit-CreateRepository.aws-docs.record.json", nil},
@@ -67,20 +67,26 @@ func TestSubjectsOfWrittenRecords(t *testing.T) {
 	fn := func(name, q string) []pipeline.Subject {
 		return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: q}}
 	}
+	// quick: the event cannot have changed the code signing config.
+	quick := func(name, q string) []pipeline.Subject {
+		return []pipeline.Subject{{Type: finding.ResourceFunction, Name: name, Qualifier: q, Quick: true}}
+	}
 	cases := []struct {
 		name string
 		rec  cloudtrail.Record
 		want []pipeline.Subject
 	}{
 		{"CreateFunction by name", rec("CreateFunction20150331", `{"functionName":"pay","runtime":"provided.al2023"}`), fn("pay", "")},
-		{"old UpdateFunctionCode suffix", rec("UpdateFunctionCode20150331", `{"functionName":"pay"}`), fn("pay", "")},
-		{"qualified ARN keeps the qualifier", rec("UpdateFunctionConfiguration20150331v2", `{"functionName":"`+arn+`:7"}`), fn("pay", "7")},
-		{"partial ARN", rec("PublishVersion20150331", `{"functionName":"111122223333:function:pay"}`), fn("pay", "")},
-		{"name with qualifier", rec("PublishVersion20150331", `{"functionName":"pay:live"}`), fn("pay", "live")},
+		{"old UpdateFunctionCode suffix", rec("UpdateFunctionCode20150331", `{"functionName":"pay"}`), quick("pay", "")},
+		{"qualified ARN keeps the qualifier", rec("UpdateFunctionConfiguration20150331v2", `{"functionName":"`+arn+`:7"}`), quick("pay", "7")},
+		{"partial ARN", rec("PublishVersion20150331", `{"functionName":"111122223333:function:pay"}`), quick("pay", "")},
+		{"name with qualifier", rec("PublishVersion20150331", `{"functionName":"pay:live"}`), quick("pay", "live")},
 		{"CSC attached", rec("PutFunctionCodeSigningConfig", `{"functionName":"pay","codeSigningConfigArn":"arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1"}`), fn("pay", "")},
 		{"CSC detached", rec("DeleteFunctionCodeSigningConfig", `{"functionName":"`+arn+`"}`), fn("pay", "")},
 		{"alias created", rec("CreateAlias20150331", `{"functionName":"pay","name":"prod","functionVersion":"$LATEST"}`),
-			[]pipeline.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}}},
+			[]pipeline.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod", Quick: true}}},
+		{"alias moved, no weights", rec("UpdateAlias20150331", `{"functionName":"pay","name":"prod","functionVersion":"7","routingConfig":null}`),
+			[]pipeline.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod", Quick: true}}},
 		{"alias moved, by ARN", rec("UpdateAlias20150331", `{"functionName":"`+arn+`","name":"prod","routingConfig":{"additionalVersionWeights":{"7":0.1}}}`),
 			[]pipeline.Subject{{Type: finding.ResourceAlias, Name: "pay", Qualifier: "prod"}}},
 		{"CSC weakened", rec("UpdateCodeSigningConfig", `{"codeSigningConfigArn":"arn:aws:lambda:eu-west-1:111122223333:code-signing-config:csc-1","codeSigningPolicies":{"untrustedArtifactOnDeployment":"Warn"}}`),
@@ -90,9 +96,9 @@ func TestSubjectsOfWrittenRecords(t *testing.T) {
 		{"concurrency above 0 may lift a containment", rec("PutFunctionConcurrency20171031", `{"functionName":"pay","reservedConcurrentExecutions":5}`), fn("pay", "")},
 		{"concurrency removed may lift a containment", rec("DeleteFunctionConcurrency20171031", `{"functionName":"pay"}`), fn("pay", "")},
 		{"a published version is named by the response", cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: "PublishVersion20150331",
-			RequestParameters: []byte(`{"functionName":"pay"}`), ResponseElements: []byte(`{"functionName":"pay","version":"7"}`)}, fn("pay", "7")},
+			RequestParameters: []byte(`{"functionName":"pay"}`), ResponseElements: []byte(`{"functionName":"pay","version":"7"}`)}, quick("pay", "7")},
 		{"an update without publish answers for $LATEST", cloudtrail.Record{EventSource: cloudtrail.SourceLambda, EventName: "UpdateFunctionCode20150331v2",
-			RequestParameters: []byte(`{"functionName":"pay"}`), ResponseElements: []byte(`{"functionName":"pay","version":"$LATEST"}`)}, fn("pay", "")},
+			RequestParameters: []byte(`{"functionName":"pay"}`), ResponseElements: []byte(`{"functionName":"pay","version":"$LATEST"}`)}, quick("pay", "")},
 		{"other sources are ignored", cloudtrail.Record{EventSource: cloudtrail.SourceCodeCommit, EventName: "UpdateFunctionCode"}, nil},
 	}
 	g := &Guard{}

@@ -26,6 +26,10 @@ type Subject struct {
 	// that reads only that part (the exposure guard: "policy", "url",
 	// "recursion"); empty reads everything the guard judges.
 	Aspect string `json:"aspect,omitempty"`
+	// Quick says the event cannot have changed what only a shared-bucket
+	// read shows (a code signing config, an alias's weights): a GetFunction
+	// that shows the subject trusted settles it.
+	Quick bool `json:"quick,omitempty"`
 }
 
 // Evaluator is one guard's own logic.

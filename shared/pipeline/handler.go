@@ -89,6 +89,10 @@ type Handler struct {
 	Reserve time.Duration
 	// Hub, when set, is told every judgement (Security Hub).
 	Hub Hub
+	// Judged remembers subjects read and found fine, so that events about
+	// changes made before such a read are dismissed without a read; nil
+	// reads for every event.
+	Judged *Judged
 }
 
 // DefaultReserve is the time kept back, by default, for alerting,
@@ -128,6 +132,7 @@ const (
 	ReasonRetryLater  = "transient error, will retry"
 	ReasonActionError = "action failed, will retry"
 	ReasonNoTime      = "too little time left, will retry"
+	ReasonJudgedSince = "judged since the change"
 )
 
 // Handle runs one event. It returns nil when the event is handled or can
@@ -164,6 +169,10 @@ func (h *Handler) Handle(ctx context.Context, e events.CloudWatchEvent) error {
 	subjects, err := h.subjects(work, log, rec, eventID)
 	if err != nil || len(subjects) == 0 {
 		return err
+	}
+	if subjects = h.Judged.uncovered(subjects, rec.EventTime); len(subjects) == 0 {
+		log.Info().Str(logging.FieldReason, ReasonJudgedSince).Msg("ignored")
+		return nil
 	}
 	return h.claimAndRun(ctx, work, newJob(e, rec, eventID, subjects, h.mode()))
 }

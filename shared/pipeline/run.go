@@ -51,6 +51,7 @@ func (h *Handler) judge(ctx, work context.Context, j job, s Subject) ([]alert.Al
 	// the actions' lines say which event and subject they belong to.
 	log := logging.From(ctx).With().Str(logging.FieldSubject, s.Name).Logger()
 	ctx, work = logging.With(ctx, log), logging.With(work, log)
+	readAt := h.now()
 	d, err := safeEvaluate(work, h.Evaluator, s)
 	if err != nil {
 		log.Error().Err(err).Msg("evaluate failed")
@@ -58,9 +59,11 @@ func (h *Handler) judge(ctx, work context.Context, j job, s Subject) ([]alert.Al
 	}
 	h.tellHub(work, log, j, s, d)
 	if len(d.Findings) == 0 {
+		h.Judged.Fine(s, readAt)
 		log.Info().Str(logging.FieldDecision, "ok").Str(logging.FieldMode, string(j.mode)).Msg("decision")
 		return nil, nil
 	}
+	h.Judged.Forget(s)
 	outcomes, firstErr := h.act(work, j, s, d.Actions)
 	var owed []alert.Alert
 	for _, f := range d.Findings {

@@ -11,6 +11,10 @@
 // type costs:
 //
 //	scope                    GetFunction (100/s)      shared 15/s bucket
+//	quick event, trusted     1 (Glance)               0
+//	  (UpdateFunctionCode/Configuration, PublishVersion; Create/UpdateAlias
+//	   without weights) when the glance shows the code trusted; otherwise
+//	   the glance is followed by the read of its scope below
 //	code event               1 ($LATEST)              1 GetFunctionCodeSigningConfig
 //	  (Create/UpdateFunction*, PublishVersion,        + 1 GetCodeSigningConfig if one other than
 //	   Put/DeleteFunctionCodeSigningConfig)           the configured one is attached
