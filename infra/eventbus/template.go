@@ -122,6 +122,9 @@ func ParseTemplate(data []byte, opts TemplateOptions) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.checkAssertions(top); err != nil {
+		return nil, err
+	}
 	t := &Template{Functions: map[string]FunctionConfig{}}
 	ids := make([]string, 0, len(r.resources))
 	for id := range r.resources {
