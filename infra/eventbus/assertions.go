@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+
+	"gopkg.in/yaml.v3"
 )
 
 // ErrRuleAssertion is a template's Rules section refusing the parameters,
@@ -44,4 +46,30 @@ func (r *resolver) checkAssertions(top map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// CheckAssertions checks only a template's Rules section with the given
+// parameters: for templates whose rules the local bus does not deliver
+// (a companion stack forwarding to another region's bus).
+func CheckAssertions(data []byte, opts TemplateOptions) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("parse template: %w", err)
+	}
+	if len(doc.Content) == 0 {
+		return errors.New("parse template: empty document")
+	}
+	raw, err := fromNode(doc.Content[0])
+	if err != nil {
+		return fmt.Errorf("parse template: %w", err)
+	}
+	top, ok := raw.(map[string]any)
+	if !ok {
+		return errors.New("parse template: the top level must be a mapping")
+	}
+	r, err := newResolver(top, opts)
+	if err != nil {
+		return err
+	}
+	return r.checkAssertions(top)
 }

@@ -456,7 +456,7 @@ func TestCloseEndsPendingRetries(t *testing.T) {
 func TestLoadTemplateResolvesFunctionNameRoleAndEnvironment(t *testing.T) {
 	tmpl, err := LoadTemplate(filepath.Join("..", "..", "template.yaml"), TemplateOptions{
 		AccountID: testAccount, Region: testRegion, StackName: "sg",
-		Parameters: map[string]string{"Mode": "enforce"},
+		Parameters: map[string]string{"Mode": "enforce", "TrustedSigningProfileArns": "arn:aws:signer:eu-west-1:111122223333:/signing-profiles/release"},
 		Physical:   map[string]string{"AlertTopic": "arn:aws:sns:eu-west-1:111122223333:real-topic"},
 	})
 	if err != nil {

@@ -19,6 +19,12 @@ var ErrEnforceTrustsNothing = errors.New("enforce mode with no trusted signing p
 func (s *Settings) readIntegrity(getenv func(string) string) error {
 	s.GuardFunctionARNs = List(getenv(EnvGuardFunctionARNs))
 	s.GuardSigningProfile = strings.TrimSpace(getenv(EnvGuardSigningProfile))
+	s.StackRoleARNs = List(getenv(EnvStackRoleARNs))
+	for _, a := range s.StackRoleARNs {
+		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":role/") {
+			return fmt.Errorf("%s: %q is not an IAM role ARN", EnvStackRoleARNs, a)
+		}
+	}
 	for _, a := range s.GuardFunctionARNs {
 		if !strings.HasPrefix(a, "arn:") || strings.Count(a, ":") != 6 || !strings.Contains(a, ":function:") {
 			return fmt.Errorf("%s: %q is not an unqualified function ARN", EnvGuardFunctionARNs, a)
@@ -58,8 +64,10 @@ func (s Settings) IsGuardFunction(ref string) bool {
 }
 
 // IsGuardRole reports whether an execution role ARN is exactly one of the
-// stack's own roles.
-func (s Settings) IsGuardRole(roleARN string) bool { return contains(s.GuardRoleARNs, roleARN) }
+// stack's own roles (StackRoleARNs, or a guard role whose writes are its own).
+func (s Settings) IsGuardRole(roleARN string) bool {
+	return contains(s.StackRoleARNs, roleARN) || contains(s.GuardRoleARNs, roleARN)
+}
 
 // GuardSigned reports whether code signed by profileVersionARN may run in
 // the stack's own functions: it is the guard's signing profile version, or

@@ -36,6 +36,7 @@ func TestFromEnvRejectsBadIntegritySettings(t *testing.T) {
 		"guard function qualified":    {EnvGuardFunctionARNs: guardFn + ":1"},
 		"guard function not function": {EnvGuardFunctionARNs: "arn:aws:lambda:eu-west-1:111122223333:layer:x"},
 		"guard profile not signer":    {EnvGuardSigningProfile: "arn:aws:iam::111122223333:role/x"},
+		"stack role that is a user":   {EnvStackRoleARNs: "arn:aws:iam::111122223333:user/x"},
 	}
 	for name, m := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -82,5 +83,16 @@ func TestGuardSignedOnlyByItsOwnProfile(t *testing.T) {
 	}
 	if (Settings{}).GuardSigned(guardProf) {
 		t.Error("with no guard profile configured, nothing counts as guard-signed")
+	}
+}
+
+func TestEveryStackRoleIsAGuardRoleForBorrowing(t *testing.T) {
+	const sweep = "arn:aws:iam::111122223333:role/selfguard-sweep"
+	s, err := FromEnv(env(map[string]string{EnvStackRoleARNs: sweep, EnvGuardRoleARNs: "arn:aws:iam::111122223333:role/selfguard-lambda-guard"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.IsGuardRole(sweep) || !s.IsGuardRole("arn:aws:iam::111122223333:role/selfguard-lambda-guard") || s.IsGuardRole(sweep+"-copy") {
+		t.Error("the stack's roles, and only they, are guard roles")
 	}
 }

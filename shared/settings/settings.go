@@ -37,6 +37,7 @@ const (
 	EnvSweepQueueURL           = "SELFGUARD_SWEEP_QUEUE_URL"
 	EnvGuardFunctionARNs       = "SELFGUARD_GUARD_FUNCTION_ARNS"
 	EnvGuardSigningProfile     = "SELFGUARD_GUARD_SIGNING_PROFILE"
+	EnvStackRoleARNs           = "SELFGUARD_STACK_ROLE_ARNS"
 )
 
 // Settings is one guard's configuration.
@@ -97,6 +98,9 @@ type Settings struct {
 	// GuardFunctionARNs are all the stack's own function ARNs, exactly; the
 	// guards never act on them (see integrity.go).
 	GuardFunctionARNs []string
+	// StackRoleARNs are all the stack's roles, the sweep's too: no other
+	// function may run with one (rules.GuardRoleBorrowed).
+	StackRoleARNs []string
 	// GuardSigningProfile is the signing profile version ARN that signs the
 	// stack's own functions; empty when they are not signing-enforced.
 	GuardSigningProfile string
