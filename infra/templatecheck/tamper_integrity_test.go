@@ -138,6 +138,7 @@ func TestEveryWayToStopStarveBlindOrDeafenTheGuardIsAlerted(t *testing.T) {
 		{"the alert key disabled", ctRecord(t, kms, "DisableKey", eu, `{"keyId":"`+tKeyID+`"}`, keyRes), true},
 		{"the alert key scheduled for deletion, by alias", ctRecord(t, kms, "ScheduleKeyDeletion", eu, `{"keyId":"alias/selfguard","pendingWindowInDays":7}`, keyRes), true},
 		{"the alert key's policy replaced, by ARN", ctRecord(t, kms, "PutKeyPolicy", eu, `{"keyId":"`+tKeyARN+`","policyName":"default"}`, keyRes), true},
+		{"the alert key's alias removed, so deny policies lose hold of it", ctRecord(t, kms, "DeleteAlias", eu, `{"aliasName":"alias/selfguard-alerts"}`, nil), true},
 		{"the ledger deleted", ctRecord(t, ddb, "DeleteTable", eu, `{"tableName":"`+tTable+`"}`, nil), true},
 		{"the ledger's TTL changed", ctRecord(t, ddb, "UpdateTimeToLive", eu,
 			`{"tableName":"`+tTable+`","timeToLiveSpecification":{"enabled":true,"attributeName":"pk"}}`, nil), true},
