@@ -207,3 +207,17 @@ func TestFloodSmall(t *testing.T) {
 	}
 	t.Logf("event to action %s, %d deliveries ended meanwhile, guard calls %v", rep.EventToAction, rep.Ahead, rep.GuardCalls)
 }
+
+func TestCallsToOtherServicesDrawOnNoLambdaBucket(t *testing.T) {
+	cases := map[Call]string{
+		{Operation: "GetFunction", Source: "lambda.amazonaws.com"}:        BucketGetFunction,
+		{Operation: "GetFunction"}:                                        BucketGetFunction,
+		{Operation: "UpdateFunctionCode", Source: "lambda.amazonaws.com"}: BucketControlPlane,
+		{Operation: "DescribeSigningJob", Source: "signer.amazonaws.com"}: BucketOther,
+	}
+	for c, want := range cases {
+		if got := c.Bucket(); got != want {
+			t.Errorf("%s %s: bucket %s, want %s", c.Source, c.Operation, got, want)
+		}
+	}
+}

@@ -14,6 +14,9 @@ import (
 const (
 	BucketControlPlane = "control-plane"
 	BucketGetFunction  = "get-function"
+	// BucketOther holds calls to other services (AWS Signer): none of
+	// Lambda's quotas.
+	BucketOther = "other"
 )
 
 // Error messages the emulator answers with: a quota throttle and an
@@ -29,6 +32,7 @@ type Call struct {
 	EventID   string // the CloudTrail event id
 	Time      time.Time
 	Operation string // normalised: UpdateFunctionCode, not ...20150331v2
+	Source    string // eventSource: lambda.amazonaws.com, signer.amazonaws.com
 	Function  string // requestParameters.functionName, "" if none
 	Issuer    string // the session issuer's ARN, or the identity's ARN
 	ReadOnly  bool
@@ -38,6 +42,9 @@ type Call struct {
 
 // Bucket is the quota bucket the call drew on.
 func (c Call) Bucket() string {
+	if c.Source != "" && c.Source != cloudtrail.SourceLambda {
+		return BucketOther
+	}
 	if c.Operation == "GetFunction" {
 		return BucketGetFunction
 	}
@@ -64,6 +71,7 @@ func ParseCalls(events []awsproto.Event) ([]Call, error) {
 				EventID      string    `json:"eventID"`
 				EventTime    time.Time `json:"eventTime"`
 				EventName    string    `json:"eventName"`
+				EventSource  string    `json:"eventSource"`
 				ReadOnly     bool      `json:"readOnly"`
 				ErrorCode    string    `json:"errorCode"`
 				ErrorMessage string    `json:"errorMessage"`
@@ -89,7 +97,7 @@ func ParseCalls(events []awsproto.Event) ([]Call, error) {
 			issuer = d.UserIdentity.SessionContext.SessionIssuer.ARN
 		}
 		out = append(out, Call{
-			EventID: d.EventID, Time: d.EventTime, Operation: string(cloudtrail.Normalize(d.EventName)), Function: d.RequestParameters.FunctionName,
+			EventID: d.EventID, Time: d.EventTime, Operation: string(cloudtrail.Normalize(d.EventName)), Source: d.EventSource, Function: d.RequestParameters.FunctionName,
 			Issuer: issuer, ReadOnly: d.ReadOnly, ErrorCode: d.ErrorCode, ErrorMsg: d.ErrorMessage,
 		})
 	}

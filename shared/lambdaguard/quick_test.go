@@ -82,3 +82,24 @@ func TestAGlanceAsksSignerLikeAFullRead(t *testing.T) {
 		t.Errorf("findings %v, want lay's revoked signature", got)
 	}
 }
+
+// TestAGlanceWithSignerStillTakesNothingShared: with Signer asked, a benign
+// event on trusted code whose signature holds is still settled by its
+// glance: one GetFunction, nothing from Lambda's shared bucket.
+func TestAGlanceWithSignerStillTakesNothingShared(t *testing.T) {
+	b := signerBed(t)
+	b.guard.Reader.ConfiguredCSC = cscARN
+	ctx := context.Background()
+	subs, err := b.guard.Subjects(ctx, cloudtrail.Record{EventSource: cloudtrail.SourceLambda,
+		EventName: "UpdateFunctionConfiguration20150331v2", RequestParameters: []byte(`{"functionName":"web","description":"x"}`)})
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("subjects %+v, %v", subs, err)
+	}
+	d, err := b.guard.Evaluate(ctx, subs[0])
+	if err != nil || len(d.Findings) != 0 {
+		t.Fatalf("decision %+v, %v", d, err)
+	}
+	if c := b.limiter.Counts(); c[ratelimit.BucketGetFunction] != 1 || c[ratelimit.BucketControl] != 0 {
+		t.Errorf("calls per bucket = %v, want one GetFunction and nothing shared", c)
+	}
+}
