@@ -31,7 +31,7 @@ func TestBenignEventsTakeNothingFromTheSharedBucket(t *testing.T) {
 			RequestParameters: []byte(`{"functionName":"web"}`), ResponseElements: []byte(`{"functionName":"web","version":"2"}`)}, 4, 1, string(rules.UntrustedVersion)},
 		{"unsigned code is read in full", rec("UpdateFunctionCode20150331v2", `{"functionName":"pay"}`), 2, 2, string(rules.UnsignedCode)},
 		{"an alias on $LATEST is read in full", rec("UpdateAlias20150331", `{"functionName":"canary","name":"live","functionVersion":"$LATEST"}`), 1, 2, string(rules.AliasLatest)},
-		{"weights are read in full", rec("UpdateAlias20150331", `{"functionName":"web","name":"live","routingConfig":{"additionalVersionWeights":{"2":0.1}}}`), 2, 2, string(rules.AliasUntrustedVersion)},
+		{"weights are read in full", rec("UpdateAlias20150331", `{"functionName":"web","name":"live","routingConfig":{"additionalVersionWeights":{"2":0.1}}}`), 0, 2, string(rules.AliasUntrustedVersion)},
 		{"a config attached is read in full", rec("PutFunctionCodeSigningConfig", `{"functionName":"web"}`), 1, 1, ""},
 	}
 	for _, tc := range cases {
