@@ -47,3 +47,17 @@ func TestSettledOnlyByATrustedGlance(t *testing.T) {
 		})
 	}
 }
+
+func TestAGlanceIsNotSettledByCodeThatLoadsOtherCode(t *testing.T) {
+	s := snapshot.Snapshot{Name: "pay", ARN: "arn:aws:lambda:eu-west-1:" + acct + ":function:pay", Account: acct,
+		PackageType: "Zip", Latest: signed("2", "s2"), LatestRead: true}
+	s.Latest.Environment = map[string]string{"NODE_OPTIONS": "--require /tmp/x.js"}
+	if Settled(s, guardCfg(), false) {
+		t.Error("signed code made to load other code through NODE_OPTIONS was settled at a glance")
+	}
+	s.Latest.Environment = nil
+	s.Latest.EnvironmentError = "KMSAccessDeniedException"
+	if Settled(s, guardCfg(), false) {
+		t.Error("code whose environment cannot be read was settled at a glance")
+	}
+}
