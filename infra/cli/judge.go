@@ -36,6 +36,8 @@ var ParameterEnv = map[string]string{
 	"ExposureExemptions":        settings.EnvExposureExemptions,
 	"TrustedLayerAccounts":      settings.EnvTrustedLayerAccounts,
 	"TrustedLoaderVariables":    settings.EnvTrustedLoaderVars,
+	// The stack's own functions are judged by this profile alone.
+	"GuardSigningProfileVersionArn": settings.EnvGuardSigningProfile,
 }
 
 // WarnNoTrustedProfile is what audit and evaluate say when they judge with

@@ -56,7 +56,7 @@ const (
 // Clients are only constructed here; none is called, so cold start stays short.
 func Load(ctx context.Context, getenv func(string) string) (*Deps, error) {
 	log := logging.FromEnv(getenv)
-	cfg, err := settings.FromEnv(getenv)
+	cfg, err := settings.ForGuard(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("load settings: %w", err)
 	}

@@ -248,3 +248,17 @@ func TestLoadGivesEveryFunctionTheSameParts(t *testing.T) {
 		t.Errorf("Missing = %v", err)
 	}
 }
+
+// TestAGuardRefusesToStartInEnforceModeTrustingNothing: a guard function's
+// dependencies do not load with Mode=enforce and no trusted profile, so the
+// function fails at its start (Lambda reports an initialization error) rather
+// than contain every function of the account.
+func TestAGuardRefusesToStartInEnforceModeTrustingNothing(t *testing.T) {
+	unsetAWS(t)
+	setenv(t, []string{"AWS_REGION=" + region, "AWS_ACCESS_KEY_ID=AKID", "AWS_SECRET_ACCESS_KEY=secret"})
+	t.Setenv(settings.EnvMode, "enforce")
+	t.Setenv(settings.EnvTrustedProfiles, "")
+	if _, err := deps.Load(context.Background(), os.Getenv); !errors.Is(err, settings.ErrEnforceTrustsNothing) {
+		t.Errorf("Load = %v, want ErrEnforceTrustsNothing", err)
+	}
+}

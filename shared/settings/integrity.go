@@ -14,8 +14,22 @@ import (
 var ErrEnforceTrustsNothing = errors.New("enforce mode with no trusted signing profile would contain every function; " +
 	"set TrustedSigningProfileArns or deploy in monitor mode")
 
-// readIntegrity reads what the guard knows about itself, and refuses
-// settings that would turn it against the account.
+// ForGuard reads the settings of a guard function (FromEnv) and refuses,
+// at its start, settings that would turn it against the account. A tool
+// that only judges (selfguard audit, evaluate) reads FromEnv and may judge
+// with no trusted profile, warning that everything then looks untrusted.
+func ForGuard(getenv func(string) string) (Settings, error) {
+	s, err := FromEnv(getenv)
+	if err != nil {
+		return Settings{}, err
+	}
+	if s.Mode == finding.ModeEnforce && len(s.TrustedProfiles) == 0 {
+		return Settings{}, fmt.Errorf("%s=%s with %s empty: %w", EnvMode, s.Mode, EnvTrustedProfiles, ErrEnforceTrustsNothing)
+	}
+	return s, nil
+}
+
+// readIntegrity reads what the guard knows about itself.
 func (s *Settings) readIntegrity(getenv func(string) string) error {
 	s.GuardFunctionARNs = List(getenv(EnvGuardFunctionARNs))
 	s.GuardSigningProfile = strings.TrimSpace(getenv(EnvGuardSigningProfile))
@@ -32,9 +46,6 @@ func (s *Settings) readIntegrity(getenv func(string) string) error {
 	}
 	if p := s.GuardSigningProfile; p != "" && (!strings.HasPrefix(p, "arn:") || !strings.Contains(p, ":signer:")) {
 		return fmt.Errorf("%s: %q is not a signing profile ARN", EnvGuardSigningProfile, p)
-	}
-	if s.Mode == finding.ModeEnforce && len(s.TrustedProfiles) == 0 {
-		return fmt.Errorf("%s=%s with %s empty: %w", EnvMode, s.Mode, EnvTrustedProfiles, ErrEnforceTrustsNothing)
 	}
 	return nil
 }

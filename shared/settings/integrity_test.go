@@ -13,7 +13,7 @@ const (
 )
 
 func TestEnforceModeWithNoTrustedProfileRefusesToStart(t *testing.T) {
-	_, err := FromEnv(env(map[string]string{EnvMode: "enforce"}))
+	_, err := ForGuard(env(map[string]string{EnvMode: "enforce"}))
 	if !errors.Is(err, ErrEnforceTrustsNothing) {
 		t.Fatalf("FromEnv(enforce, no trusted profiles) = %v, want ErrEnforceTrustsNothing", err)
 	}
@@ -22,11 +22,17 @@ func TestEnforceModeWithNoTrustedProfileRefusesToStart(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	if _, err := FromEnv(env(map[string]string{EnvMode: "enforce", EnvTrustedProfiles: releaseP})); err != nil {
+	if _, err := ForGuard(env(map[string]string{EnvMode: "enforce", EnvTrustedProfiles: releaseP})); err != nil {
 		t.Errorf("enforce with a trusted profile: %v", err)
 	}
-	if _, err := FromEnv(env(map[string]string{EnvMode: "monitor"})); err != nil {
+	if _, err := ForGuard(env(map[string]string{EnvMode: "monitor"})); err != nil {
 		t.Errorf("monitor with no trusted profile only alerts and may start: %v", err)
+	}
+	if _, err := FromEnv(env(map[string]string{EnvMode: "enforce"})); err != nil {
+		t.Errorf("a tool that only judges may read enforce with no trusted profile: %v", err)
+	}
+	if _, err := ForGuard(env(map[string]string{EnvMode: "enforce", EnvLambdaRate: "99"})); err == nil || errors.Is(err, ErrEnforceTrustsNothing) {
+		t.Errorf("ForGuard must report FromEnv's errors first: %v", err)
 	}
 }
 
