@@ -546,14 +546,6 @@ func sha(b []byte) string {
 	return base64.StdEncoding.EncodeToString(s[:])
 }
 
-func totalCalls(stats []awsproto.CallStat) int64 {
-	var n int64
-	for _, s := range stats {
-		n += s.Calls
-	}
-	return n
-}
-
 // TestDecidesOnTheResultOfAnUpdateStillInProgress: the event of a code
 // update arrives while Lambda is still applying it. The guard waits for the
 // result and decides on it, so its own write carries the current RevisionId
