@@ -1,15 +1,16 @@
 package moto
 
 import (
+	"bufio"
 	"context"
 
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
+	"regexp"
 	"sync"
 	"syscall"
 	"time"
@@ -27,35 +28,84 @@ type Server struct {
 // ErrNotInstalled means moto_server is not on the PATH.
 var ErrNotInstalled = errors.New("moto_server is not installed (pip install 'moto[server]')")
 
-// Start runs moto_server on a free loopback port and waits until it answers.
+// Start runs moto_server on a port the kernel picks and waits until it
+// answers. The port comes from moto's own startup line, not from a probe
+// closed before moto binds: two packages probing at once could otherwise
+// get the same port, and the loser would talk to the winner's moto.
 func Start(ctx context.Context) (*Server, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, ErrNotInstalled
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start moto_server: %w", err)
+	}
 	if os.Getenv("SELFGUARD_MOTO_LOG") != "" {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		cmd.Stdout = os.Stderr
 	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto_server: %w", err)
 	}
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd}
-	deadline := time.Now().Add(30 * time.Second)
+	s := &Server{cmd: cmd}
+	url, err := listenURL(out, 30*time.Second)
+	if err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("start moto_server: %w", err)
+	}
+	s.URL = url
+	if err := s.waitAnswer(ctx, time.Now().Add(30*time.Second)); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// listenedOn is moto's (werkzeug's) startup line naming the bound address.
+var listenedOn = regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
+
+// listenURL reads moto's output until it names the address it bound, then
+// keeps draining it (moto logs every request; a full pipe would block it).
+func listenURL(out io.Reader, wait time.Duration) (string, error) {
+	found := make(chan string, 1)
+	go func() {
+		var sink io.Writer = io.Discard
+		if os.Getenv("SELFGUARD_MOTO_LOG") != "" {
+			sink = os.Stderr
+		}
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			fmt.Fprintln(sink, lines.Text())
+			if m := listenedOn.FindStringSubmatch(lines.Text()); m != nil {
+				found <- m[1]
+				_, _ = io.Copy(sink, out)
+				return
+			}
+		}
+		close(found)
+	}()
+	select {
+	case url, ok := <-found:
+		if !ok {
+			return "", errors.New("moto_server exited before it listened")
+		}
+		return url, nil
+	case <-time.After(wait):
+		return "", fmt.Errorf("moto_server did not listen within %s", wait)
+	}
+}
+
+func (s *Server) waitAnswer(ctx context.Context, deadline time.Time) error {
 	for {
 		resp, err := http.Get(s.URL + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			return s, nil
+			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			s.Stop()
-			return nil, fmt.Errorf("moto_server did not answer on %s: %w", s.URL, err)
+			return fmt.Errorf("moto_server did not answer on %s: %w", s.URL, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -89,15 +139,6 @@ func (s *Server) Env() []string {
 		"AWS_ENDPOINT_URL_STS=" + s.URL,
 		"AWS_ENDPOINT_URL_IAM=" + s.URL,
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Config is an SDK configuration whose clients reach moto for every service,
