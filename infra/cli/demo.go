@@ -25,7 +25,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if names := matching(*only); len(names) == 0 {
 		fmt.Fprintf(stderr, "selfguard demo: no scenario's name contains %q; the scenarios are:\n", *only)
-		for _, s := range demo.Scenarios() {
+		for _, s := range demo.Catalogue() {
 			fmt.Fprintf(stderr, "  %s (%s)\n", s.Name, s.Mode)
 		}
 		return ExitUsage
@@ -157,7 +157,7 @@ func setEnv(vars map[string]string) func() {
 // matching names the scenarios whose name contains only.
 func matching(only string) []string {
 	var out []string
-	for _, s := range demo.Scenarios() {
+	for _, s := range demo.Catalogue() {
 		if strings.Contains(s.Name, only) {
 			out = append(out, s.Name)
 		}

@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/selfguard/selfguard/infra/demo"
 )
 
 // TestDemoCommandPlaysAndAudits runs `selfguard demo` as a user would, with
@@ -48,5 +50,17 @@ func TestDemoOutsideACheckoutSaysWhatToDo(t *testing.T) {
 	code, _, errOut := runCLI(t, "demo", "--no-audit")
 	if code != ExitUsage || !strings.Contains(errOut, "run it from a checkout of selfguard") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// TestDemoOnlyFindsTheOrganizationStory: the organization's story is played
+// by --only like any other, and listed when --only matches nothing.
+func TestDemoOnlyFindsTheOrganizationStory(t *testing.T) {
+	if got := matching("organization"); len(got) != 1 || got[0] != demo.OrganizationScenario {
+		t.Errorf("matching(organization) = %q", got)
+	}
+	code, _, errOut := runCLI(t, "demo", "--only", "no such scenario", "--no-audit")
+	if code != ExitUsage || !strings.Contains(errOut, demo.OrganizationScenario) {
+		t.Errorf("exit %d, the list lacks the organization story:\n%s", code, errOut)
 	}
 }

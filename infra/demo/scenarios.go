@@ -43,6 +43,19 @@ func Scenarios() []Scenario {
 	return append(codeScenarios(), exposureScenarios()...)
 }
 
+// Entry names a story the demo plays and the mode it plays in.
+type Entry struct{ Name, Mode string }
+
+// Catalogue lists every story Run plays, the organization's included (it
+// runs on a local organization of its own, not as a Scenario).
+func Catalogue() []Entry {
+	var out []Entry
+	for _, s := range Scenarios() {
+		out = append(out, Entry{Name: s.Name, Mode: s.Mode})
+	}
+	return append(out, Entry{Name: OrganizationScenario, Mode: "enforce"})
+}
+
 func codeScenarios() []Scenario {
 	return []Scenario{
 		{
