@@ -70,7 +70,7 @@ lint: $(BIN)/staticcheck ## gofmt, go vet, staticcheck, cfn-lint
 	  if [ -n "$$bad" ]; then echo "gofmt would change: $$bad"; exit 1; fi
 	$(GO) vet ./...
 	staticcheck ./...
-	cfn-lint template.yaml infra/signing-profile.yaml infra/audit-role.yaml
+	cfn-lint template.yaml infra/signing-profile.yaml infra/audit-role.yaml infra/tamper-us-east-1.yaml
 	@mkdir -p $(BIN)
 	python3 infra/samtransform.py template.yaml > $(BIN)/packaged.json
 	cfn-lint $(BIN)/packaged.json
