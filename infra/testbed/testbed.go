@@ -31,7 +31,6 @@ import (
 	"github.com/selfguard/selfguard/infra/moto"
 	"github.com/selfguard/selfguard/infra/runtime"
 	"github.com/selfguard/selfguard/shared/ledger"
-	"github.com/selfguard/selfguard/shared/settings"
 )
 
 // The local account's identity and the stack name template.yaml is
@@ -92,6 +91,10 @@ type Bed struct {
 
 	ln    net.Listener
 	close []func()
+	// root, buildRoot, rie and opts are what FunctionSpec builds and
+	// resolves with.
+	root, buildRoot, rie string
+	opts                 Options
 }
 
 // Start brings the local account up. Close it when done.
@@ -154,9 +157,10 @@ func Start(ctx context.Context, opts Options) (b *Bed, err error) {
 	// run each other's bootstraps.
 	abs, _ := filepath.Abs(root)
 	sum := sha256.Sum256([]byte(abs))
-	buildRoot := filepath.Join(os.TempDir(), "selfguard-testbed-build-"+hex.EncodeToString(sum[:6]))
+	b.root, b.rie, b.opts = root, rie, opts
+	b.buildRoot = filepath.Join(os.TempDir(), "selfguard-testbed-build-"+hex.EncodeToString(sum[:6]))
 	for _, id := range ids {
-		if err = b.startFunction(ctx, root, buildRoot, rie, id, opts); err != nil {
+		if err = b.startFunction(ctx, id); err != nil {
 			return nil, err
 		}
 	}
@@ -191,44 +195,12 @@ func ruleTargets(t *eventbus.Template) []string {
 	return ids
 }
 
-func (b *Bed) startFunction(ctx context.Context, root, buildRoot, rie, id string, opts Options) error {
-	cfg, ok := b.Template.Functions[id]
-	if !ok {
-		return fmt.Errorf("template.yaml has no function %s", id)
-	}
-	bootstrap, err := runtime.BuildMake(ctx, root, id, filepath.Join(buildRoot, id))
+func (b *Bed) startFunction(ctx context.Context, id string) error {
+	spec, err := b.FunctionSpec(ctx, id)
 	if err != nil {
 		return err
 	}
-	name := cfg.Name
-	if name == "" {
-		name = id
-	}
-	actor := roleActorIn(b.Account, id, name, cfg.Role)
-	b.Emulator.Identities.Add(actor)
-	b.Roles[id] = cfg.Role
-	env := map[string]string{}
-	for k, v := range cfg.Environment {
-		env[k] = v
-	}
-	for _, kv := range append(emulator.SDKEnv(b.URL, b.Region, actor), b.Moto.Env()...) {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	env["AWS_SESSION_TOKEN"] = "local-session-" + id
-	if t, ok := env[settings.EnvTopicARN]; ok && len(opts.AlertTopics) > 0 {
-		env[settings.EnvTopicARN] = strings.Join(append([]string{t}, opts.AlertTopics...), ",")
-	}
-	// Last, so a test can point a service elsewhere (an outage) too.
-	for k, v := range opts.Env {
-		env[k] = v
-	}
-	vars := make([]string, 0, len(env))
-	for k, v := range env {
-		vars = append(vars, k+"="+v)
-	}
-	sort.Strings(vars)
-	fn, err := runtime.Start(ctx, runtime.Spec{Name: name, Bootstrap: bootstrap, Env: vars, RIE: rie, LogWriter: opts.LogWriter})
+	fn, err := runtime.Start(ctx, spec)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", id, err)
 	}
