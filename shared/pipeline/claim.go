@@ -103,17 +103,24 @@ func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 }
 
-// claimed handles a claimed event: alerts owed from an earlier attempt,
-// then the subjects, and completes or releases the claim. ctx carries the
-// logger; work bounds the reads and actions.
+// claimed handles a claimed event: the subjects, then alerts owed from an
+// earlier attempt, and completes or releases the claim. The owed alerts
+// tell of changes made already, so they come after this attempt's actions
+// (the attacker's window ends with the action); what still fails stays
+// owed and the claim goes back for the retry. ctx carries the logger; work
+// bounds the reads and actions.
 func (h *Handler) claimed(ctx, work context.Context, j job) error {
 	log := logging.From(ctx)
-	if err := h.payOwed(work, j.record); err != nil {
-		log.Error().Err(err).Str(logging.FieldReason, ReasonRetryLater).Msg("owed alerts not sent, releasing claim")
-		h.release(ctx, j.claim)
-		return err
+	err := h.run(ctx, work, j)
+	fctx, cancel := finishing(ctx)
+	defer cancel()
+	if owedErr := h.payOwed(fctx, j.record); owedErr != nil {
+		log.Error().Err(owedErr).Str(logging.FieldReason, ReasonRetryLater).Msg("owed alerts not sent, releasing claim")
+		if err == nil || IsPermanent(err) {
+			err = owedErr // a retry can send them
+		}
 	}
-	if err := h.run(ctx, work, j); err != nil {
+	if err != nil {
 		if IsPermanent(err) {
 			log.Error().Err(err).Str(logging.FieldReason, ReasonPermanent).Msg("event cannot be handled, not retrying")
 			h.complete(ctx, j.claim)
