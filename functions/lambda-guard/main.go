@@ -34,7 +34,8 @@ func main() {
 		log := logging.FromEnv(os.Getenv)
 		log.Fatal().Err(err).Msg("lambda-guard cannot start")
 	}
-	client := awslambda.NewFromConfig(d.AWS, ratelimit.LambdaOptions(d.Settings.InstanceRate()))
+	// Its instances share LambdaRate; each bursts to one event's calls.
+	client := awslambda.NewFromConfig(d.AWS, ratelimit.ShareOptions(d.Settings.LambdaRate, d.Settings.Concurrency))
 	guard := lambdaguard.New(client, d.Settings)
 	guard.History = d.Ledger // what it contained, to judge a lifted containment
 	guard.Signatures = observe.NewSignatures(deps.Signer(d.AWS, os.Getenv), d.Settings)
