@@ -21,7 +21,8 @@ type Memory struct {
 	entries  []Entry
 	findings map[string]*memFinding
 
-	owedStore owedMemory
+	owedStore    owedMemory
+	releaseStore releaseMemory
 }
 
 type memClaim struct {

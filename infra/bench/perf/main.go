@@ -65,6 +65,7 @@ type options struct {
 	latency          time.Duration
 	gap              time.Duration
 	runs             string // directory of the JSON runs; "" writes none
+	only             string // comma-separated figure keys; "" runs all
 }
 
 func main() {
@@ -75,7 +76,11 @@ func main() {
 	flag.DurationVar(&o.latency, "latency", 30*time.Millisecond, "latency the emulator adds to every Lambda call in figure 6")
 	flag.DurationVar(&o.gap, "gap", time.Second, "pause between warm invocations (events are sparse; the guard's limiter refills)")
 	flag.StringVar(&o.runs, "runs", "docs/bench", "directory (from the repository root) of the JSON runs; empty: write none")
+	flag.StringVar(&o.only, "only", "", "run only these figures (comma-separated: cold,init,window,calls,latency); writes no JSON")
 	flag.Parse()
+	if o.only != "" {
+		o.runs = ""
+	}
 	ctx := context.Background()
 	if err := run(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "perf:", err)
@@ -128,16 +133,19 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		b.envSummary(), paramSummary(deployParameters))
 
 	figures := []struct {
-		name string
-		fn   func() error
+		key, name string
+		fn        func() error
 	}{
-		{"figure 1: cold start", func() error { return b.coldStart(ctx, o, out) }},
-		{"figure 1: init trace", func() error { return b.initTrace(ctx, out) }},
-		{"figure 2: the attacker's window against the boto3 peer", func() error { return b.window(ctx, o, out) }},
-		{"figures 4 and 5: calls per event, memory and size", func() error { return b.callsAndSizes(ctx, out, sizes) }},
-		{"figures 6 and 7: event to action with latency, cost", func() error { return b.eventToAction(ctx, o, out) }},
+		{"cold", "figure 1: cold start", func() error { return b.coldStart(ctx, o, out) }},
+		{"init", "figure 1: init trace", func() error { return b.initTrace(ctx, out) }},
+		{"window", "figure 2: the attacker's window against the boto3 peer", func() error { return b.window(ctx, o, out) }},
+		{"calls", "figures 4 and 5: calls per event, memory and size", func() error { return b.callsAndSizes(ctx, out, sizes) }},
+		{"latency", "figures 6 and 7: event to action with latency, cost", func() error { return b.eventToAction(ctx, o, out) }},
 	}
 	for _, f := range figures {
+		if o.only != "" && !strings.Contains(","+o.only+",", ","+f.key+",") {
+			continue
+		}
 		step(f.name)
 		if err := f.fn(); err != nil {
 			return err
