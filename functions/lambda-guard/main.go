@@ -37,7 +37,8 @@ func main() {
 	// Its instances share LambdaRate; each bursts to one event's calls.
 	client := awslambda.NewFromConfig(d.AWS, ratelimit.ShareOptions(d.Settings.LambdaRate, d.Settings.Concurrency))
 	guard := lambdaguard.New(client, d.Settings)
-	guard.History = d.Ledger // what it contained, to judge a lifted containment
+	guard.History = d.Ledger  // what it contained, to judge a lifted containment
+	guard.Releases = d.Ledger // the newest trusted release seen: restore targets without a listing
 	guard.Signatures = observe.NewSignatures(deps.Signer(d.AWS, os.Getenv), d.Settings)
 	if d.Settings.SweepQueueURL != "" {
 		// A changed code signing config's functions go to the sweep workers.

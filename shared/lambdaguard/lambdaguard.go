@@ -51,6 +51,11 @@ type Guard struct {
 	// Batches, when set, takes the functions of a changed code signing
 	// config to the sweep workers (fanout.go); nil judges them in line.
 	Batches Batches
+	// Releases remembers each function's newest trusted release. Nil: a
+	// restore target is found by listing the versions.
+	Releases Releases
+
+	pending pendingReleases
 }
 
 // History reads the ledger's audit entries of one resource.
@@ -217,11 +222,21 @@ func (g *Guard) settledAtAGlance(ctx context.Context, s pipeline.Subject) bool {
 // GetFunction (its own quota) and judged only by the integrity rules: an
 // exemption waives the signing rules, never the use of the guard's roles.
 func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe.Scope) (finding.Decision, snapshot.Snapshot, error) {
+	return g.evaluateFunction(ctx, name, scope, true)
+}
+
+// evaluateFunction is EvaluateFunction; recall lets a code event take its
+// restore target from the remembered release instead of a listing.
+func (g *Guard) evaluateFunction(ctx context.Context, name string, scope observe.Scope, recall bool) (finding.Decision, snapshot.Snapshot, error) {
 	name = snapshot.FunctionName(name)
 	log := logging.From(ctx).With().Str(logging.FieldResource, name).Logger()
 	if g.Settings.FunctionExempt(name) {
 		log.Info().Msg("function is exempt from the signing rules; checking its role only")
 		scope = observe.Scope{Latest: true}
+	}
+	var memory <-chan recalled
+	if recall && g.Releases != nil && scope.Latest && !scope.Versions {
+		memory = g.recall(ctx, name)
 	}
 	snap, err := g.Reader.Read(ctx, name, scope)
 	if errors.Is(err, snapshot.ErrNotFound) {
@@ -246,6 +261,9 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 	if err := g.checkSignatures(ctx, &snap, scope); err != nil {
 		return finding.Decision{}, snap, err
 	}
+	if memory != nil && decide.NeedsVersions(snap, g.Settings) {
+		snap = withRemembered(snap, <-memory)
+	}
 	if decide.NeedsVersions(snap, g.Settings) {
 		if err := g.Reader.ReadVersions(ctx, &snap); err != nil {
 			if errors.Is(err, snapshot.ErrNotFound) {
@@ -268,7 +286,9 @@ func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe
 			return finding.Decision{}, snap, err
 		}
 	}
-	return decide.Decide(snap, g.Settings), snap, nil
+	d := decide.Decide(snap, g.Settings)
+	g.learn(ctx, snap, len(d.Actions) > 0 && g.Settings.Mode == finding.ModeEnforce)
+	return d, snap, nil
 }
 
 func (g *Guard) evaluateCSC(ctx context.Context, arn string, event *cloudtrail.Record) (finding.Decision, error) {
@@ -332,12 +352,17 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 		return o
 	}
 	o := g.Remediator.Do(ctx, a)
-	if !errors.Is(o.Err, act.ErrConflict) {
-		return o
-	}
 	fn := a.Params[decide.ParamFunction]
 	if fn == "" {
 		fn = snapshot.FunctionName(s.Name)
+	}
+	defer g.flush(ctx, fn)
+	stale := errors.Is(o.Err, act.ErrStaleRelease)
+	if stale {
+		g.forget(ctx, fn, a.Params[decide.ParamVersion])
+	}
+	if !errors.Is(o.Err, act.ErrConflict) {
+		return o
 	}
 	log := logging.From(ctx).With().Str(logging.FieldResource, fn).Str(logging.FieldAction, string(a.Kind)).Logger()
 	log.Info().Err(o.Err).Msg("function changed since it was read; reading again")
@@ -346,7 +371,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if a.Kind == rules.ActionMoveAlias {
 		scope = listingVersions(observe.ScopeAlias(a.Params[decide.ParamAlias]))
 	}
-	d, _, err := g.EvaluateFunction(ctx, fn, scope)
+	d, _, err := g.evaluateFunction(ctx, fn, scope, !stale)
 	if err != nil {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
 	}

@@ -162,6 +162,9 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline
 	p := a.Params
 	fn, version := p[decide.ParamFunction], p[decide.ParamVersion]
 	src, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(version)})
+	if o, stale := r.staleTarget(a, src, err); stale {
+		return o
+	}
 	switch {
 	case isNotFound(err) && !r.exists(ctx, fn):
 		return notNeeded(a, "function "+fn+" is gone")

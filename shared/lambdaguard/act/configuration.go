@@ -52,6 +52,9 @@ func (r *Remediator) restoreConfiguration(ctx context.Context, a finding.Action)
 func (r *Remediator) configure(ctx context.Context, a finding.Action, revision string) pipeline.Outcome {
 	fn, version := a.Params[decide.ParamFunction], a.Params[decide.ParamVersion]
 	src, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(version)})
+	if o, stale := r.staleTarget(a, src, err); stale {
+		return o
+	}
 	switch {
 	case isNotFound(err) && !r.exists(ctx, fn):
 		return notNeeded(a, "function "+fn+" is gone")

@@ -279,15 +279,15 @@ func judgeLatest(s snapshot.Snapshot, cfg settings.Settings, target snapshot.Cod
 	if len(all) == 0 {
 		return j
 	}
-	j.needsTarget = !s.VersionsListed
+	j.needsTarget = !s.VersionsListed && !remembered(s, target, haveTarget)
 	switch {
 	case unreadable:
 		j.actions = append(j.actions, contain(s, all, "its environment cannot be read, so what its runtime loads is unknown; "+
 			"let the guard's roles decrypt with key "+orNone(s.Latest.KMSKeyARN)+" through Lambda"))
 	case haveTarget && len(codeRules) > 0:
-		j.actions = append(j.actions, withConfiguration(restoreCode(s, target, all), s, target))
+		j.actions = append(j.actions, fromMemory(withConfiguration(restoreCode(s, target, all), s, target), s, target))
 	case haveTarget:
-		j.actions = append(j.actions, restoreConfiguration(s, target, all))
+		j.actions = append(j.actions, fromMemory(restoreConfiguration(s, target, all), s, target))
 	default:
 		j.actions = append(j.actions, contain(s, all, "no trusted published version to restore"))
 	}

@@ -43,6 +43,11 @@ type Snapshot struct {
 	// aliases route to, and all of them once VersionsListed.
 	Versions       map[string]Code
 	VersionsListed bool
+	// Remembered is the version of Versions that came from the guard's
+	// memory of the function's newest trusted release (the ledger), not
+	// from a read: a restore target known without listing every version,
+	// which the action reads again before restoring. "" when none.
+	Remembered string
 	// ConfigsRead are code signing configs read by ARN besides the
 	// attached one: the one an event attached, for the edge rules.
 	ConfigsRead map[string]CodeSigningConfig

