@@ -19,6 +19,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
 	"github.com/selfguard/selfguard/infra/runtime"
 	"github.com/selfguard/selfguard/shared/cloudtrail"
+	"github.com/selfguard/selfguard/shared/ledger"
 )
 
 // Variants of a code update.
@@ -27,6 +28,34 @@ const (
 	variantContain = "contain" // unsigned $LATEST, nothing signed to go back to
 	variantGood    = "good"    // a signed deploy: nothing to do
 )
+
+// functionOf is the function a variant's event is about: a function never
+// released for the containment (so the guard remembers no release of it),
+// pay otherwise.
+func functionOf(variant string) string {
+	if variant == variantContain {
+		return "fresh"
+	}
+	return fnName
+}
+
+// targetOf is what a variant's event names.
+func targetOf(variant string) bench.Target {
+	t := target
+	t.Function = functionOf(variant)
+	return t
+}
+
+// forgetRelease makes the guard forget the release it remembers of fn, as
+// before it ever saw one published.
+func (b *bed) forgetRelease(ctx context.Context, fn string) error {
+	l := ledger.NewTable(b.tb.DynamoDB(), b.tb.LedgerName)
+	r, ok, err := l.TrustedRelease(ctx, fn)
+	if err != nil || !ok {
+		return err
+	}
+	return l.ForgetRelease(ctx, fn, r.Version)
+}
 
 // world is the account one scenario starts from: function pay in the state
 // the event announces (for a CSC detach, the state before it; see prepare).
@@ -38,7 +67,7 @@ func world(k bench.Kind, variant string) *emulator.World {
 	unsigned := func(body string) lambdaemu.CodeWorld {
 		return lambdaemu.CodeWorld{Files: map[string]string{"bootstrap": body}}
 	}
-	fn := lambdaemu.FunctionWorld{Name: fnName, CodeWorld: signed("v2"), CodeSigningConfig: cscID,
+	fn := lambdaemu.FunctionWorld{Name: functionOf(variant), CodeWorld: signed("v2"), CodeSigningConfig: cscID,
 		Versions: []lambdaemu.VersionWorld{{CodeWorld: signed("v1")}, {CodeWorld: signed("v2")}},
 		Aliases:  []lambdaemu.AliasWorld{{Name: "prod", FunctionVersion: "2"}}}
 	switch k {
@@ -300,14 +329,18 @@ func (b *bed) calls(ctx context.Context, out io.Writer) (map[string]int64, error
 		key, name string
 		kind      bench.Kind
 		variant   string
+		// remembered: the guard saw the release before (an earlier
+		// event taught it); otherwise it remembers none.
+		remembered bool
 	}
 	scens := []scen{
-		{"code_signed", "code update, signed (nothing to do)", bench.KindCodeUpdate, variantGood},
-		{"code_restore", "code update, revert to signed version", bench.KindCodeUpdate, variantRevert},
-		{"code_contain", "code update, contain (no signed version)", bench.KindCodeUpdate, variantContain},
-		{"alias_latest", "alias update to $LATEST", bench.KindAliasUpdate, ""},
-		{"csc_detach", "CSC detach", bench.KindCSCDetach, ""},
-		{"repo_create", "repository create", bench.KindRepoCreate, ""},
+		{"code_signed", "code update, signed (nothing to do)", bench.KindCodeUpdate, variantGood, false},
+		{"code_restore_remembered", "code update, restore the remembered release", bench.KindCodeUpdate, variantRevert, true},
+		{"code_restore", "code update, restore, no release remembered (listed)", bench.KindCodeUpdate, variantRevert, false},
+		{"code_contain", "code update, contain (never released)", bench.KindCodeUpdate, variantContain, false},
+		{"alias_latest", "alias update to $LATEST", bench.KindAliasUpdate, "", false},
+		{"csc_detach", "CSC detach", bench.KindCSCDetach, "", false},
+		{"repo_create", "repository create", bench.KindRepoCreate, "", false},
 	}
 	fmt.Fprintf(out, "## 4. API calls per event (emulator call log)\n\n")
 	fmt.Fprintf(out, "Decide = monitor mode (reads only); handle = enforce mode, everything; duplicate = the same delivery again.\n")
@@ -319,10 +352,23 @@ func (b *bed) calls(ctx context.Context, out io.Writer) (map[string]int64, error
 			guardName = "repo-guard"
 		}
 		count := func(mode, id string) ([]awsproto.CallStat, []awsproto.CallStat, error) {
+			if err := b.forgetRelease(ctx, functionOf(s.variant)); err != nil {
+				return nil, nil, err
+			}
+			if s.remembered {
+				// An earlier attack on the function, which taught the
+				// guard its release by listing the versions.
+				if err := b.prepare(ctx, s.kind, s.variant); err != nil {
+					return nil, nil, err
+				}
+				if err := invokeOK(ctx, fns[guardName+"/enforce"], bench.Event(s.kind, id+"-earlier", targetOf(s.variant))); err != nil {
+					return nil, nil, err
+				}
+			}
 			if err := b.prepare(ctx, s.kind, s.variant); err != nil {
 				return nil, nil, err
 			}
-			payload := bench.Event(s.kind, id, target)
+			payload := bench.Event(s.kind, id, targetOf(s.variant))
 			b.srv.Env.Calls.Reset()
 			if err := invokeOK(ctx, fns[guardName+"/"+mode], payload); err != nil {
 				return nil, nil, err

@@ -32,7 +32,7 @@ func (b *bed) measure(ctx context.Context, f *runtime.Function, variant, id stri
 		wait = watch(wctx, ch, op)
 	}
 	t0 := time.Now()
-	if err := invokeOK(ctx, f, bench.Event(bench.KindCodeUpdate, id, target)); err != nil {
+	if err := invokeOK(ctx, f, bench.Event(bench.KindCodeUpdate, id, targetOf(variant))); err != nil {
 		return 0, 0, err
 	}
 	whole = time.Since(t0)
@@ -71,7 +71,7 @@ func (b *bed) peerOnce(ctx context.Context, id string) (time.Duration, int64, er
 		return 0, 0, err
 	}
 	ev := filepath.Join(b.dir, id+".json")
-	if err := os.WriteFile(ev, bench.Event(bench.KindCodeUpdate, id, target), 0o600); err != nil {
+	if err := os.WriteFile(ev, bench.Event(bench.KindCodeUpdate, id, targetOf(variantContain)), 0o600); err != nil {
 		return 0, 0, err
 	}
 	cmd := exec.CommandContext(ctx, b.python, script, ev)
@@ -156,6 +156,7 @@ func (b *bed) window(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "From the event's arrival at the guard (the invoke) to the containing or restoring call accepted (recorded in the emulator's trail). "+
 		"Cold: a fresh environment, the bootstrap starts with the event. Warm: %s after the previous event. "+
 		"The boto3 peer (%s) runs GetFunction and PutFunctionConcurrency(0) from a fresh python3 process on the same event and account state. "+
+		"The contained function was never released; the restored one was, and the guard remembers its release (the warm-up taught it). "+
 		"%d interleaved rounds; no latency added to the emulator.\n\n", o.gap, pyVersion(b.python), o.peer)
 	fmt.Fprintf(out, "| | cold p50 | cold p99 | warm p50 | warm p99 | peer p50 / cold p50 | peer p99 / cold p99 |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range scens {
