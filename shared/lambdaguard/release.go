@@ -3,6 +3,7 @@ package lambdaguard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"strconv"
 	"sync"
@@ -112,16 +113,25 @@ func (g *Guard) flush(ctx context.Context, fn string) {
 	}
 }
 
-func (g *Guard) remember(ctx context.Context, fn string, c snapshot.Code) {
+// ReleaseOf is how the guard remembers version c of fn as its release.
+func ReleaseOf(fn string, c snapshot.Code) (ledger.Release, error) {
 	v, err := strconv.Atoi(c.Version)
 	if err != nil || v < 1 {
-		return
+		return ledger.Release{}, fmt.Errorf("release of %s: version %q is not a published version", fn, c.Version)
 	}
 	b, err := json.Marshal(c)
-	if err == nil {
-		err = g.Releases.RememberRelease(ctx, ledger.Release{Function: fn, Version: v, Code: b})
-	}
 	if err != nil {
+		return ledger.Release{}, fmt.Errorf("release of %s: %w", fn, err)
+	}
+	return ledger.Release{Function: fn, Version: v, Code: b}, nil
+}
+
+func (g *Guard) remember(ctx context.Context, fn string, c snapshot.Code) {
+	r, err := ReleaseOf(fn, c)
+	if err != nil {
+		return
+	}
+	if err := g.Releases.RememberRelease(ctx, r); err != nil {
 		log := logging.From(ctx)
 		log.Warn().Err(err).Str(logging.FieldResource, fn).Msg("release not remembered; the next restore lists the versions")
 	}

@@ -66,6 +66,10 @@ type options struct {
 	gap              time.Duration
 	runs             string // directory of the JSON runs; "" writes none
 	only             string // comma-separated figure keys; "" runs all
+	// extra are further lambda-guard builds in the cold-start figure
+	// (name=bootstrap), to compare a change to the build or the code.
+	extra     []string
+	extraBoot map[string]string
 }
 
 func main() {
@@ -77,7 +81,16 @@ func main() {
 	flag.DurationVar(&o.gap, "gap", time.Second, "pause between warm invocations (events are sparse; the guard's limiter refills)")
 	flag.StringVar(&o.runs, "runs", "docs/bench", "directory (from the repository root) of the JSON runs; empty: write none")
 	flag.StringVar(&o.only, "only", "", "run only these figures (comma-separated: cold,init,window,calls,latency); writes no JSON")
+	var extra string
+	flag.StringVar(&extra, "extra", "", "further lambda-guard bootstraps in the cold-start figure, name=path,... (writes no JSON)")
 	flag.Parse()
+	o.extraBoot = map[string]string{}
+	for _, kv := range strings.Split(extra, ",") {
+		if name, path, ok := strings.Cut(kv, "="); ok {
+			o.extra, o.extraBoot[name] = append(o.extra, name), path
+			o.runs = ""
+		}
+	}
 	if o.only != "" {
 		o.runs = ""
 	}
@@ -118,6 +131,11 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	step("starting moto and the emulator; building the guards as SAM does (host " + goruntime.GOARCH + ")")
 	if err := b.start(ctx, root); err != nil {
 		return err
+	}
+	for name, path := range o.extraBoot {
+		spec := b.specs["lambda-guard"]
+		spec.Name, spec.Bootstrap = name, path
+		b.specs[name] = spec
 	}
 	defer b.tb.Close()
 	step("building arm64 bootstraps to size")

@@ -23,6 +23,12 @@ func (b *bed) measure(ctx context.Context, f *runtime.Function, variant, id stri
 	if err := b.prepare(ctx, bench.KindCodeUpdate, variant); err != nil {
 		return 0, 0, err
 	}
+	if variant == variantRevert {
+		// The steady state: the guard saw the release published.
+		if err := b.teachRelease(ctx, functionOf(variant), "2"); err != nil {
+			return 0, 0, err
+		}
+	}
 	ch, cancel := b.srv.Env.Trail.Subscribe(64)
 	defer cancel()
 	wctx, stop := context.WithCancel(ctx)
@@ -156,7 +162,7 @@ func (b *bed) window(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "From the event's arrival at the guard (the invoke) to the containing or restoring call accepted (recorded in the emulator's trail). "+
 		"Cold: a fresh environment, the bootstrap starts with the event. Warm: %s after the previous event. "+
 		"The boto3 peer (%s) runs GetFunction and PutFunctionConcurrency(0) from a fresh python3 process on the same event and account state. "+
-		"The contained function was never released; the restored one was, and the guard remembers its release (the warm-up taught it). "+
+		"The contained function was never released; the restored one was, and the guard remembers its release (as if it had seen it published). "+
 		"%d interleaved rounds; no latency added to the emulator.\n\n", o.gap, pyVersion(b.python), o.peer)
 	fmt.Fprintf(out, "| | cold p50 | cold p99 | warm p50 | warm p99 | peer p50 / cold p50 | peer p99 / cold p99 |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range scens {
