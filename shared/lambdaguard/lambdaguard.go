@@ -262,7 +262,12 @@ func (g *Guard) evaluateFunction(ctx context.Context, name string, scope observe
 		return finding.Decision{}, snap, err
 	}
 	if memory != nil && decide.NeedsVersions(snap, g.Settings) {
-		snap = withRemembered(snap, <-memory)
+		if snap = withRemembered(snap, <-memory); snap.Remembered != "" {
+			// Signer's word on the remembered target, as on a listed one.
+			if err := g.checkSignatures(ctx, &snap, scope); err != nil {
+				return finding.Decision{}, snap, err
+			}
+		}
 	}
 	if decide.NeedsVersions(snap, g.Settings) {
 		if err := g.Reader.ReadVersions(ctx, &snap); err != nil {

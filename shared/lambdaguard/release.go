@@ -55,6 +55,18 @@ func (g *Guard) recall(ctx context.Context, fn string) <-chan recalled {
 	return ch
 }
 
+// unchecked is c without Signer's word on its signatures: memory keeps what
+// Lambda recorded, and Signer is asked again (a job or profile may have
+// been revoked since).
+func unchecked(c snapshot.Code) snapshot.Code {
+	c.Signature = nil
+	c.Layers = append([]snapshot.Layer(nil), c.Layers...)
+	for i := range c.Layers {
+		c.Layers[i].Signature = nil
+	}
+	return c
+}
+
 // withRemembered adds the remembered release to a snapshot whose versions
 // were not listed; a version read now is never replaced by memory.
 func withRemembered(s snapshot.Snapshot, r recalled) snapshot.Snapshot {
@@ -68,7 +80,7 @@ func withRemembered(s snapshot.Snapshot, r recalled) snapshot.Snapshot {
 	if s.Versions == nil {
 		s.Versions = map[string]snapshot.Code{}
 	}
-	s.Versions[r.code.Version] = r.code
+	s.Versions[r.code.Version] = unchecked(r.code)
 	s.Remembered = r.code.Version
 	return s
 }
@@ -119,7 +131,7 @@ func ReleaseOf(fn string, c snapshot.Code) (ledger.Release, error) {
 	if err != nil || v < 1 {
 		return ledger.Release{}, fmt.Errorf("release of %s: version %q is not a published version", fn, c.Version)
 	}
-	b, err := json.Marshal(c)
+	b, err := json.Marshal(unchecked(c))
 	if err != nil {
 		return ledger.Release{}, fmt.Errorf("release of %s: %w", fn, err)
 	}

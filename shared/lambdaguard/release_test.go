@@ -13,6 +13,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
+	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/ledger"
 	"github.com/selfguard/selfguard/shared/pipeline"
@@ -125,5 +126,33 @@ func TestAStaleRememberedReleaseIsForgottenAndTheVersionsListed(t *testing.T) {
 	}
 	if !ok || r.Version != 2 || c.CodeSha256 != want {
 		t.Errorf("remembered %v version %d sha %s, want version 2 with its real code %s", ok, r.Version, c.CodeSha256, want)
+	}
+}
+
+// TestARememberedReleaseWhoseSigningJobWasRevokedIsNotRestored: memory
+// keeps what Lambda recorded, never Signer's word; Signer is asked about a
+// remembered target as about a listed one, and a revoked one is not it.
+func TestARememberedReleaseWhoseSigningJobWasRevokedIsNotRestored(t *testing.T) {
+	b, mem := releaseBed(t)
+	b.guard.Signatures = observe.NewSignatures(b.signer(t, emulator.ActorGuard), b.guard.Settings)
+	b.guard.Signatures.Now = b.srv.Env.Clock.Now
+	ctx := context.Background()
+	if _, err := b.guard.Evaluate(ctx, pipeline.Subject{Type: finding.ResourceFunction, Name: "rel", Qualifier: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok, _ := mem.TrustedRelease(ctx, "rel"); !ok || r.Version != 2 {
+		t.Fatalf("release remembered %+v %v, want version 2", r, ok)
+	}
+	// The guard forgets Signer's answer on the revocation's own event.
+	b.guard.Signatures.Forget(b.revokeJob(t, "rel", "2"))
+	b.deployUnsigned(t, "rel")
+	d, err := b.guard.Evaluate(ctx, fn("rel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range d.Actions {
+		if a.Kind == rules.ActionRestoreCode && a.Params[decide.ParamVersion] == "2" {
+			t.Fatalf("plans to restore version 2, whose signing job is revoked: %+v", a)
+		}
 	}
 }
