@@ -3,13 +3,14 @@ package alert
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
 
 // urlQuery matches a URL with a query string or fragment; presigned URLs
 // carry their credentials there.
-var urlQuery = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^\s?#]*)[?#]\S*`)
+var urlQuery = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^\s?#]*)[?#]\S*`) })
 
 // Ellipsis marks a value Clean shortened.
 const Ellipsis = "..."
@@ -51,7 +52,7 @@ func Clean(s string, max int) string {
 		space = false
 	}
 	out := strings.TrimRight(b.String(), " ")
-	out = urlQuery.ReplaceAllString(out, "$1?[query removed]")
+	out = urlQuery().ReplaceAllString(out, "$1?[query removed]")
 	return truncate(out, max)
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -61,15 +60,31 @@ const (
 	DisassociateRepository                         Operation = "DisassociateRepository"
 )
 
-// versionSuffix matches the date-and-revision suffix Lambda appends to its
-// event names: 20150331, 20150331v2, 20171031, 20181031.
-var versionSuffix = regexp.MustCompile(`20\d{6}(v\d+)?$`)
-
 // Normalize returns the API operation an event name stands for:
 // "UpdateFunctionCode20150331v2" and "UpdateFunctionCode20150331" both give
-// "UpdateFunctionCode". Names without a suffix are returned unchanged.
+// "UpdateFunctionCode". Names without a suffix are returned unchanged. The
+// suffix is the date and revision Lambda appends (20150331, 20150331v2,
+// 20171031, 20181031): 20, six digits, optionally v and digits, at the end.
+// It is matched by hand: a package-level regular expression would compile
+// at every cold start.
 func Normalize(eventName string) Operation {
-	return Operation(versionSuffix.ReplaceAllString(eventName, ""))
+	s := eventName
+	if i := strings.LastIndexByte(s, 'v'); i >= 0 && i < len(s)-1 && digits(s[i+1:]) {
+		s = s[:i]
+	}
+	if n := len(s); n >= 8 && s[n-8:n-6] == "20" && digits(s[n-6:]) {
+		return Operation(s[:n-8])
+	}
+	return Operation(eventName)
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return len(s) > 0
 }
 
 // Envelope is the EventBridge event around a CloudTrail record.

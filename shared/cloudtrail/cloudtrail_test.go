@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
@@ -20,10 +21,20 @@ func TestNormalize(t *testing.T) {
 		{"PutFunctionCodeSigningConfig", PutFunctionCodeSigningConfig},
 		{"CreateRepository", CreateRepository},
 		{"GetFunction", "GetFunction"},
+		{"UpdateFunctionCode20150331v", "UpdateFunctionCode20150331v"},
+		{"Update20150331v2x", "Update20150331v2x"},
+		{"Pay2015033", "Pay2015033"},
+		{"v2", "v2"},
+		{"20150331", ""},
+		{"Foo19990101", "Foo19990101"},
 	}
+	suffix := regexp.MustCompile(`20\d{6}(v\d+)?$`) // the rule Normalize writes out
 	for _, tt := range tests {
 		if got := Normalize(tt.in); got != tt.want {
 			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got, want := Normalize(tt.in), Operation(suffix.ReplaceAllString(tt.in, "")); got != want {
+			t.Errorf("Normalize(%q) = %q, the pattern gives %q", tt.in, got, want)
 		}
 	}
 }

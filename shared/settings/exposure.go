@@ -3,7 +3,6 @@ package settings
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/selfguard/selfguard/shared/finding"
@@ -17,11 +16,6 @@ const (
 	EnvExposureExemptions = "SELFGUARD_EXPOSURE_EXEMPTIONS"
 	// EnvAccount is the guards' own account (template.yaml sets it).
 	EnvAccount = "SELFGUARD_ACCOUNT_ID"
-)
-
-var (
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 )
 
 // Exposure configures the exposure guard.
@@ -100,15 +94,15 @@ func (e Exposure) Exempt(rule finding.RuleID, names ...string) (Exemption, bool)
 func exposureFromEnv(getenv func(string) string) (Exposure, error) {
 	e := Exposure{Account: strings.TrimSpace(getenv(EnvAccount)), TrustedAccounts: List(getenv(EnvTrustedAccounts)),
 		OrganizationID: strings.TrimSpace(getenv(EnvOrganizationID))}
-	if e.Account != "" && !accountRE.MatchString(e.Account) {
+	if e.Account != "" && !isAccountID(e.Account) {
 		return Exposure{}, fmt.Errorf("%s: %q is not a 12-digit account id", EnvAccount, e.Account)
 	}
 	for _, a := range e.TrustedAccounts {
-		if !accountRE.MatchString(a) {
+		if !isAccountID(a) {
 			return Exposure{}, fmt.Errorf("%s: %q is not a 12-digit account id", EnvTrustedAccounts, a)
 		}
 	}
-	if e.OrganizationID != "" && !orgRE.MatchString(e.OrganizationID) {
+	if e.OrganizationID != "" && !isOrganizationID(e.OrganizationID) {
 		return Exposure{}, fmt.Errorf("%s: %q is not an organization id (o-...)", EnvOrganizationID, e.OrganizationID)
 	}
 	var err error

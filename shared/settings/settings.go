@@ -3,7 +3,6 @@ package settings
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -208,7 +207,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		}
 	}
 	for _, f := range s.GuardFunctions {
-		if !functionName.MatchString(f) {
+		if !isFunctionName(f) {
 			return Settings{}, fmt.Errorf("%s: %q is not a function name", EnvGuardFunctions, f)
 		}
 	}
@@ -217,9 +216,6 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	return s, nil
 }
-
-// functionName is what Lambda allows in a function's name (not an ARN).
-var functionName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // List splits a comma-separated value, dropping blanks.
 func List(v string) []string {

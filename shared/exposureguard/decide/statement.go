@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/settings"
@@ -49,9 +50,10 @@ type limit struct {
 	trusted bool
 }
 
+// accountRE and orgRE compile on first use, not at every cold start.
 var (
-	accountRE = regexp.MustCompile(`^\d{12}$`)
-	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
+	orgRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^o-[a-z0-9]{10,32}$`) })
 )
 
 // Judge says what a statement of a resource of account own gives away.
@@ -130,10 +132,10 @@ func principalsOf(st snapshot.Statement) []snapshot.Principal {
 // accountOf returns the account of an AWS principal (an account id or an
 // IAM ARN), or "" when it is not one fixed account.
 func accountOf(v string) string {
-	if accountRE.MatchString(v) {
+	if accountRE().MatchString(v) {
 		return v
 	}
-	if a := snapshot.ARNAccount(v); accountRE.MatchString(a) {
+	if a := snapshot.ARNAccount(v); accountRE().MatchString(a) {
 		return a
 	}
 	return ""
@@ -192,19 +194,19 @@ func limitsOf(conds []snapshot.Condition, own string, cfg settings.Exposure) []l
 func party(key, v string) string {
 	switch key {
 	case "aws:sourceaccount", "aws:principalaccount":
-		if accountRE.MatchString(v) {
+		if accountRE().MatchString(v) {
 			return v
 		}
 	case "aws:sourcearn", "aws:principalarn":
-		if a := snapshot.ARNAccount(v); accountRE.MatchString(a) {
+		if a := snapshot.ARNAccount(v); accountRE().MatchString(a) {
 			return a
 		}
 	case "aws:principalorgid", "aws:sourceorgid":
-		if orgRE.MatchString(v) {
+		if orgRE().MatchString(v) {
 			return v
 		}
 	case "aws:principalorgpaths", "aws:sourceorgpaths":
-		if org, _, _ := strings.Cut(v, "/"); orgRE.MatchString(org) {
+		if org, _, _ := strings.Cut(v, "/"); orgRE().MatchString(org) {
 			return org
 		}
 	case "lambda:eventsourcetoken":

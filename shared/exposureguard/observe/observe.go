@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -199,12 +200,16 @@ func (r *Reader) urlOf(f *snapshot.Function, arn, url, auth string, c *types.Cor
 	return u
 }
 
-var qualified = regexp.MustCompile(`^(arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)(:.*)?$`)
+// qualified splits a function ARN from its qualifier; compiled on first
+// use, not at every cold start.
+var qualified = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)(:.*)?$`)
+})
 
 // learn takes the function's ARN and, unless configured, its account from
 // an ARN Lambda returned.
 func (r *Reader) learn(f *snapshot.Function, arn string) {
-	m := qualified.FindStringSubmatch(arn)
+	m := qualified().FindStringSubmatch(arn)
 	if m == nil || f.ARN != "" {
 		return
 	}
