@@ -9,10 +9,10 @@ require (
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
 	github.com/aws/aws-sdk-go-v2/service/account v1.32.0
 	github.com/aws/aws-sdk-go-v2/service/cloudformation v1.85.0
-	github.com/aws/aws-sdk-go-v2/service/codecommit v1.44.6
+	github.com/aws/aws-sdk-go-v2/service/codecommit v1.36.5 // held below schema serde (v1.37.0), as dynamodb
 	github.com/aws/aws-sdk-go-v2/service/codegurureviewer v1.35.1
-	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0
-	github.com/aws/aws-sdk-go-v2/service/lambda v1.114.3
+	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.68.0 // held below schema serde (v1.69.0): its schemas build at every cold start (docs/performance.md)
+	github.com/aws/aws-sdk-go-v2/service/lambda v1.108.0 // held below schema serde (v1.109.0), as dynamodb
 	github.com/aws/aws-sdk-go-v2/service/organizations v1.63.0
 	github.com/aws/aws-sdk-go-v2/service/securityhub v1.71.2
 	github.com/aws/aws-sdk-go-v2/service/signer v1.33.2
