@@ -79,8 +79,9 @@ func BenchmarkSweep10k(b *testing.B) {
 		if err != nil {
 			b.Fatalf("sweep: %v", err)
 		}
-		if int(sink.n.Load()) != n || st.Functions != n {
-			b.Fatalf("evaluated %d of %d functions", sink.n.Load(), n)
+		// A result per function and, with exposure, one per its exposure.
+		if int(sink.n.Load()) < n || st.Functions != n {
+			b.Fatalf("%d results for %d functions listed of %d", sink.n.Load(), st.Functions, n)
 		}
 		var calls, throttled, shared int64
 		for _, s := range tb.srv.Env.Calls.Stats() {
