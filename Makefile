@@ -103,11 +103,16 @@ demo: tools ## the offline demo: guards under the RIE on a local account
 	$(GO) run ./infra/cmd/selfguard demo
 
 # Performance figures (docs/performance.md): the decision micro-benchmarks,
-# then infra/bench/perf end to end (RIE, moto, emulator, boto3 peer); about
-# 5 minutes. Not part of `make test`. The sweep has its own target below.
-bench: tools ## decision benchmarks and the end-to-end latency figures (~5 min)
+# then infra/bench/perf end to end (the guards as template.yaml deploys them
+# at its defaults, under the RIE, against moto, the emulator and a boto3
+# peer); about 6 minutes. It writes the run as docs/bench/<date>-<commit>.json
+# and prints it against the previous run. PERF_FLAGS passes flags to perf
+# (-only window, -extra name=bootstrap...). Not part of `make test`. The
+# sweep has its own target below.
+PERF_FLAGS ?=
+bench: tools ## decision benchmarks and the end-to-end figures, written to docs/bench (~6 min)
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./infra/bench ./shared/lambdaguard/decide ./infra/eventpattern
-	$(GO) run ./infra/bench/perf
+	$(GO) run ./infra/bench/perf $(PERF_FLAGS)
 
 # The sweep of a local account of 10,000 functions under Lambda's real
 # quotas (docs/sweep.md); SWEEP_FUNCTIONS=1000 for a quicker look.

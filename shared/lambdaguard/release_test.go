@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -46,7 +47,9 @@ func (b *bed) deployUnsigned(t *testing.T, fn string) {
 
 func (b *bed) settle(t *testing.T, fn string) {
 	t.Helper()
-	w := lambda.NewFunctionUpdatedV2Waiter(b.as(emulator.ActorAdmin))
+	w := lambda.NewFunctionUpdatedV2Waiter(b.as(emulator.ActorAdmin), func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 50*time.Millisecond
+	})
 	if err := w.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(fn)}, 10e9); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,10 @@
 //	AUDIT#<type>#<resource>     <RFC3339Nano>#<event id>#<n>
 //	                                                entry (JSON of Entry), rule, severity,
 //	                                                event_id, expires_at (+400 days)
+//	RELEASE#<function>          TRUSTED             version_n, code (the version as judged,
+//	                                                JSON), seen_at: the newest trusted release
+//	                                                the guard saw, a restore target without a
+//	                                                listing (a hint, read back before use)
 //	FINDING                     <finding.Key()>     finding (JSON), digest, first_seen,
 //	                                                last_seen, closed_at (absent while open),
 //	                                                rev (write counter), owed, teller,

@@ -5,5 +5,8 @@
 // share, so the guards take only a configured share of it (5/s by default).
 // Each attempt, retries included, waits for a token from a client-side token
 // bucket (golang.org/x/time/rate's, timed by an injectable clock); on top, the SDK's adaptive retry mode backs off when AWS answers
-// 429 TooManyRequestsException. Counts per bucket feed the benchmarks.
+// 429 TooManyRequestsException. Counts per bucket feed the benchmarks. The
+// Lambda guard's instances share the rate (NewShare) and each bursts to one
+// event's calls within the quota's headroom, so an event never waits on its
+// own limiter.
 package ratelimit
