@@ -131,7 +131,11 @@ func ReleaseOf(fn string, c snapshot.Code) (ledger.Release, error) {
 	if err != nil || v < 1 {
 		return ledger.Release{}, fmt.Errorf("release of %s: version %q is not a published version", fn, c.Version)
 	}
-	b, err := json.Marshal(unchecked(c))
+	// Only the loader variables of the environment are judged; the
+	// others (secrets, as like as not) stay out of the ledger.
+	c = unchecked(c)
+	c.Environment = decide.Loaders(c)
+	b, err := json.Marshal(c)
 	if err != nil {
 		return ledger.Release{}, fmt.Errorf("release of %s: %w", fn, err)
 	}

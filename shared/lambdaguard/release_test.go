@@ -13,6 +13,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator/awsproto"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaguard"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
@@ -157,5 +158,27 @@ func TestARememberedReleaseWhoseSigningJobWasRevokedIsNotRestored(t *testing.T) 
 		if a.Kind == rules.ActionRestoreCode && a.Params[decide.ParamVersion] == "2" {
 			t.Fatalf("plans to restore version 2, whose signing job is revoked: %+v", a)
 		}
+	}
+}
+
+// TestARememberedReleaseKeepsNoSecretsNorSignersWord: the ledger keeps what
+// the decision judges of a release, the loader variables of its
+// environment but no other variable, and never Signer's word.
+func TestARememberedReleaseKeepsNoSecretsNorSignersWord(t *testing.T) {
+	r, err := lambdaguard.ReleaseOf("rel", snapshot.Code{Version: "2", CodeSha256: "sha",
+		Environment: map[string]string{"DB_PASSWORD": "hunter2", "NODE_OPTIONS": "--require ./trace.js"},
+		Signature:   &snapshot.Signature{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c snapshot.Code
+	if err := json.Unmarshal(r.Code, &c); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Environment["DB_PASSWORD"]; ok || c.Environment["NODE_OPTIONS"] != "--require ./trace.js" || c.Signature != nil {
+		t.Errorf("remembered %+v, want NODE_OPTIONS alone and no signature", c)
+	}
+	if _, err := lambdaguard.ReleaseOf("rel", snapshot.Code{Version: "$LATEST"}); err == nil {
+		t.Error("$LATEST remembered as a release")
 	}
 }
