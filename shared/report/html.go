@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/rules"
@@ -13,10 +14,13 @@ import (
 
 // htmlPage is one self-contained page: no request leaves it (its content
 // security policy forbids any), so it can be attached to a ticket or a CI
-// run and opened anywhere.
-var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"upper": func(s finding.Severity) string { return strings.ToUpper(string(s)) },
-}).Parse(`<!DOCTYPE html>
+// run and opened anywhere. It is parsed on first use: the guards link this
+// package (for Security Hub) and never write HTML, so parsing it at init
+// would only lengthen their cold start.
+var htmlPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"upper": func(s finding.Severity) string { return strings.ToUpper(string(s)) },
+	}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -82,6 +86,7 @@ code{font:12px ui-monospace,monospace;background:#f6f8fa;padding:.1em .3em;word-
 </body>
 </html>
 `))
+})
 
 type htmlBar struct {
 	Label, Severity, Color string
@@ -169,7 +174,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		"Items":       items,
 		"Muted":       muted,
 	}
-	if err := htmlPage.Execute(w, data); err != nil {
+	if err := htmlPage().Execute(w, data); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
 	return nil
