@@ -115,11 +115,16 @@ func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decis
 	if s.Type == finding.ResourceSigningJob || s.Type == finding.ResourceSigningProfile {
 		return g.evaluateRevocation(ctx, s)
 	}
-	if s.Quick && g.settledAtAGlance(ctx, s) {
-		return finding.Decision{}, nil
+	var seen []snapshot.Snapshot
+	if s.Quick {
+		settled, glances := g.settledAtAGlance(ctx, s)
+		if settled {
+			return finding.Decision{}, nil
+		}
+		seen = glances
 	}
 	if s.Event == nil {
-		d, _, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
+		d, _, err := g.evaluateFunction(ctx, s.Name, scopeOf(s), true, seen)
 		return d, err
 	}
 	rec := *s.Event
@@ -133,7 +138,7 @@ func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decis
 		}
 		contained = c
 	}
-	d, snap, err := g.EvaluateFunction(ctx, s.Name, scopeOf(s))
+	d, snap, err := g.evaluateFunction(ctx, s.Name, scopeOf(s), true, seen)
 	if err != nil || !snap.LatestRead {
 		return d, err
 	}
@@ -192,9 +197,10 @@ func (g *Guard) containment(ctx context.Context, fn string) (*decide.Containment
 // settledAtAGlance dismisses a quick subject with one GetFunction (its own
 // quota) when that shows it trusted, so a flood of benign changes takes
 // nothing from the shared 15/s bucket. Whatever it does not settle (an
-// error included) is read in full.
-// A published version (a publish event's subject) must show trusted too.
-func (g *Guard) settledAtAGlance(ctx context.Context, s pipeline.Subject) bool {
+// error included) is read in full, without reading again what the glances
+// saw (seen). A published version (a publish event's subject) must show
+// trusted too; one settled is learned as the function's release.
+func (g *Guard) settledAtAGlance(ctx context.Context, s pipeline.Subject) (settled bool, seen []snapshot.Snapshot) {
 	alias := s.Type == finding.ResourceAlias
 	glances := []string{""}
 	switch {
@@ -205,16 +211,21 @@ func (g *Guard) settledAtAGlance(ctx context.Context, s pipeline.Subject) bool {
 	}
 	for _, q := range glances {
 		snap, err := g.Reader.Glance(ctx, s.Name, q)
-		if err != nil || !decide.Settled(snap, g.Settings, alias) {
-			return false
+		if err != nil {
+			return false, seen
+		}
+		if !decide.Settled(snap, g.Settings, alias) {
+			return false, append(seen, snap)
 		}
 		// A trusted profile's signature holds only while Signer vouches
 		// for it (revoked, expired): asked as a full read would ask.
-		if err := g.checkSignatures(ctx, &snap, observe.Scope{}); err != nil || !decide.Settled(snap, g.Settings, alias) {
-			return false
+		err = g.checkSignatures(ctx, &snap, observe.Scope{})
+		if seen = append(seen, snap); err != nil || !decide.Settled(snap, g.Settings, alias) {
+			return false, seen
 		}
 	}
-	return true
+	g.learnSettled(ctx, seen)
+	return true, seen
 }
 
 // EvaluateFunction reads one function in a scope and decides. A function
@@ -222,12 +233,13 @@ func (g *Guard) settledAtAGlance(ctx context.Context, s pipeline.Subject) bool {
 // GetFunction (its own quota) and judged only by the integrity rules: an
 // exemption waives the signing rules, never the use of the guard's roles.
 func (g *Guard) EvaluateFunction(ctx context.Context, name string, scope observe.Scope) (finding.Decision, snapshot.Snapshot, error) {
-	return g.evaluateFunction(ctx, name, scope, true)
+	return g.evaluateFunction(ctx, name, scope, true, nil)
 }
 
 // evaluateFunction is EvaluateFunction; recall lets a code event take its
-// restore target from the remembered release instead of a listing.
-func (g *Guard) evaluateFunction(ctx context.Context, name string, scope observe.Scope, recall bool) (finding.Decision, snapshot.Snapshot, error) {
+// restore target from the remembered release instead of a listing, and
+// what glances just saw (seen) is not read again.
+func (g *Guard) evaluateFunction(ctx context.Context, name string, scope observe.Scope, recall bool, seen []snapshot.Snapshot) (finding.Decision, snapshot.Snapshot, error) {
 	name = snapshot.FunctionName(name)
 	log := logging.From(ctx).With().Str(logging.FieldResource, name).Logger()
 	if g.Settings.FunctionExempt(name) {
@@ -235,10 +247,10 @@ func (g *Guard) evaluateFunction(ctx context.Context, name string, scope observe
 		scope = observe.Scope{Latest: true}
 	}
 	var memory <-chan recalled
-	if recall && g.Releases != nil && scope.Latest && !scope.Versions {
+	if recall && g.recalls(name) && scope.Latest && !scope.Versions {
 		memory = g.recall(ctx, name)
 	}
-	snap, err := g.Reader.Read(ctx, name, scope)
+	snap, err := g.Reader.ReadSeen(ctx, name, scope, seen)
 	if errors.Is(err, snapshot.ErrNotFound) {
 		log.Info().Msg("function no longer exists; nothing to do")
 		return finding.Decision{}, snap, nil
@@ -376,7 +388,7 @@ func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) p
 	if a.Kind == rules.ActionMoveAlias {
 		scope = listingVersions(observe.ScopeAlias(a.Params[decide.ParamAlias]))
 	}
-	d, _, err := g.evaluateFunction(ctx, fn, scope, !stale)
+	d, _, err := g.evaluateFunction(ctx, fn, scope, !stale, nil)
 	if err != nil {
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("re-read after conflict: %w", err), Message: err.Error()}
 	}

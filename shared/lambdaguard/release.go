@@ -46,13 +46,21 @@ func (g *Guard) recall(ctx context.Context, fn string) <-chan recalled {
 	go func() {
 		r, ok, err := g.Releases.TrustedRelease(ctx, fn)
 		var c snapshot.Code
-		if !ok || err != nil || json.Unmarshal(r.Code, &c) != nil || c.Version != strconv.Itoa(r.Version) {
+		if !ok || err != nil || json.Unmarshal(r.Code, &c) != nil || c.Version != strconv.Itoa(r.Version) ||
+			g.Settings.IsGuardRole(c.Role) {
 			ch <- recalled{}
 			return
 		}
 		ch <- recalled{code: c, ok: true}
 	}()
 	return ch
+}
+
+// recalls reports whether fn's release is ever read or written: not for an
+// exempt function (read for its role only) nor the stack's own (never acted
+// on), neither of which is restored.
+func (g *Guard) recalls(fn string) bool {
+	return g.Releases != nil && !g.Settings.FunctionExempt(fn) && !g.Settings.IsGuardFunction(fn)
 }
 
 // unchecked is c without Signer's word on its signatures: memory keeps what
@@ -89,7 +97,7 @@ func withRemembered(s snapshot.Snapshot, r recalled) snapshot.Snapshot {
 // one is not news): at once when no action follows, after the action
 // (flush) when one does.
 func (g *Guard) learn(ctx context.Context, s snapshot.Snapshot, acting bool) {
-	if g.Releases == nil {
+	if !g.recalls(s.Name) || decide.IsGuardFunction(s, g.Settings) {
 		return
 	}
 	read := s
@@ -98,7 +106,8 @@ func (g *Guard) learn(ctx context.Context, s snapshot.Snapshot, acting bool) {
 		delete(read.Versions, s.Remembered)
 	}
 	c, ok := decide.Target(read, g.Settings)
-	if !ok {
+	if !ok || g.Settings.IsGuardRole(c.Role) {
+		// A version running with a stack role is contained, never gone back to.
 		return
 	}
 	if !acting {
@@ -111,6 +120,22 @@ func (g *Guard) learn(ctx context.Context, s snapshot.Snapshot, acting bool) {
 		g.pending.by = map[string]snapshot.Code{}
 	}
 	g.pending.by[s.Name] = c
+}
+
+// learnSettled remembers the newest published version among glances that
+// settled their event (decide.Settled: trusted on its own, Signer asked, no
+// stack role): a publish event is then learned from at a glance, as from a
+// full read. No action follows, so it is written at once.
+func (g *Guard) learnSettled(ctx context.Context, seen []snapshot.Snapshot) {
+	var newest snapshot.Code
+	for _, s := range seen {
+		if v := s.Latest.Version; isVersionNumber(v) && (newest.Version == "" || snapshot.VersionLess(newest.Version, v)) {
+			newest = s.Latest
+		}
+	}
+	if newest.Version != "" && len(seen) > 0 && g.recalls(seen[0].Name) {
+		g.remember(ctx, seen[0].Name, newest)
+	}
 }
 
 // flush remembers what was learned about fn while deciding on the action

@@ -182,3 +182,97 @@ func TestARememberedReleaseKeepsNoSecretsNorSignersWord(t *testing.T) {
 		t.Error("$LATEST remembered as a release")
 	}
 }
+
+// TestAReleaseSeenAtAGlanceDecidesAQuickUnsignedUpdateInTwoCalls: events
+// as they arrive are quick. The publish of signed version 2 is settled at
+// a glance and still teaches the release; the unsigned update after it is
+// decided with the glance's GetFunction (not read twice) and
+// GetFunctionCodeSigningConfig, and restores version 2 from memory.
+func TestAReleaseSeenAtAGlanceDecidesAQuickUnsignedUpdateInTwoCalls(t *testing.T) {
+	b, mem := releaseBed(t)
+	ctx := context.Background()
+	publish := pipeline.Subject{Type: finding.ResourceFunction, Name: "rel", Qualifier: "2", Quick: true}
+	if d, err := b.guard.Evaluate(ctx, publish); err != nil || len(d.Findings) > 0 {
+		t.Fatalf("publish of signed version 2: %v, %+v", err, d.Findings)
+	}
+	if r, ok, _ := mem.TrustedRelease(ctx, "rel"); !ok || r.Version != 2 {
+		t.Fatalf("release remembered %+v %v, want version 2 learned at a glance", r, ok)
+	}
+
+	b.deployUnsigned(t, "rel")
+	b.srv.Env.Calls.Reset()
+	update := pipeline.Subject{Type: finding.ResourceFunction, Name: "rel", Quick: true}
+	d, err := b.guard.Evaluate(ctx, update)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := callsByOp(b.srv.Env.Calls.Stats())
+	if got := totalCalls(b.srv.Env.Calls.Stats()); got != 2 || calls["GetFunction"] != 1 || calls["GetFunctionCodeSigningConfig"] != 1 {
+		t.Errorf("decided in %d calls %v, want one GetFunction (the glance) and GetFunctionCodeSigningConfig", got, calls)
+	}
+	if len(d.Actions) != 1 || d.Actions[0].Params[decide.ParamRemembered] == "" {
+		t.Fatalf("actions %+v, want a restore of the remembered version 2", d.Actions)
+	}
+	if o := b.guard.Act(ctx, update, d.Actions[0]); o.Status != pipeline.OutcomeDone {
+		t.Fatalf("restore: %s %v", o.Status, o.Err)
+	}
+}
+
+// TestARoleBorrowingVersionIsNeverRemembered: a version that runs with one
+// of the stack's roles is contained, never kept as the release to go back to.
+func TestARoleBorrowingVersionIsNeverRemembered(t *testing.T) {
+	const stackRole = "arn:aws:iam::" + account + ":role/selfguard-lambda-guard"
+	w := world()
+	w.Functions = append(w.Functions, lambdaemu.FunctionWorld{Name: "rel", CodeWorld: signedFiles("v2"), CodeSigningConfig: cscID,
+		Role: stackRole, Versions: []lambdaemu.VersionWorld{{CodeWorld: signedFiles("v1")}, {CodeWorld: signedFiles("v2")}}})
+	b := newBedWith(t, w)
+	mem := &ledger.Memory{}
+	b.guard.Releases = mem
+	b.guard.Settings.Mode = finding.ModeMonitor // learned at once, no action to wait for
+	b.guard.Settings.StackRoleARNs = []string{stackRole}
+	ctx := context.Background()
+	d, err := b.guard.Evaluate(ctx, pipeline.Subject{Type: finding.ResourceFunction, Name: "rel", Qualifier: "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ruleIDs(d); len(got) == 0 {
+		t.Fatalf("no finding on a function running with the stack's role")
+	}
+	if r, ok, _ := mem.TrustedRelease(ctx, "rel"); ok {
+		t.Errorf("remembered version %d, which runs with the stack's role", r.Version)
+	}
+}
+
+// countedReleases counts the release memory's reads and writes.
+type countedReleases struct {
+	ledger.Memory
+	reads, writes int
+}
+
+func (c *countedReleases) TrustedRelease(ctx context.Context, fn string) (ledger.Release, bool, error) {
+	c.reads++
+	return c.Memory.TrustedRelease(ctx, fn)
+}
+
+func (c *countedReleases) RememberRelease(ctx context.Context, r ledger.Release) error {
+	c.writes++
+	return c.Memory.RememberRelease(ctx, r)
+}
+
+// TestExemptAndOwnFunctionsCostTheReleaseMemoryNothing: an exempt function
+// is read for its role only and the guard's own never acted on, so neither
+// is ever restored: no release of theirs is read or written.
+func TestExemptAndOwnFunctionsCostTheReleaseMemoryNothing(t *testing.T) {
+	b := ownBed(t)
+	mem := &countedReleases{}
+	b.guard.Releases = mem
+	ctx := context.Background()
+	for _, s := range []pipeline.Subject{fn("sandbox-play"), fn(ownName), {Type: finding.ResourceFunction, Name: ownName, Qualifier: "1"}} {
+		if _, err := b.guard.Evaluate(ctx, s); err != nil {
+			t.Fatalf("%+v: %v", s, err)
+		}
+	}
+	if mem.reads+mem.writes != 0 {
+		t.Errorf("release memory read %d and written %d times, want never", mem.reads, mem.writes)
+	}
+}

@@ -14,7 +14,8 @@
 //	quick event, trusted     1 (Glance)               0
 //	  (UpdateFunctionCode/Configuration, PublishVersion; Create/UpdateAlias
 //	   without weights) when the glance shows the code trusted; otherwise
-//	   the glance is followed by the read of its scope below
+//	   the read of its scope below, which takes $LATEST and a published
+//	   version from the glance (ReadSeen) rather than reading them again
 //	code event               1 ($LATEST)              1 GetFunctionCodeSigningConfig
 //	  (Create/UpdateFunction*, PublishVersion,        + 1 GetCodeSigningConfig if one other than
 //	   Put/DeleteFunctionCodeSigningConfig)           the configured one is attached

@@ -18,10 +18,11 @@ import (
 // subject shows trusted; anything else is read in full.
 func (r *Reader) Glance(ctx context.Context, name, qualifier string) (snapshot.Snapshot, error) {
 	s := snapshot.Snapshot{Name: snapshot.FunctionName(name)}
-	in := &lambda.GetFunctionInput{FunctionName: aws.String(s.Name)}
-	if qualifier != "" {
-		in.Qualifier = aws.String(qualifier)
+	if qualifier == "" {
+		// The very read of $LATEST a full read makes (ReadSeen reuses it).
+		return s, r.readLatest(ctx, &s)
 	}
+	in := &lambda.GetFunctionInput{FunctionName: aws.String(s.Name), Qualifier: aws.String(qualifier)}
 	out, err := r.api.GetFunction(ctx, in)
 	if err != nil {
 		return s, r.wrap(s.Name, "get function", err)

@@ -100,7 +100,11 @@ func NewReader(api API) *Reader { return &Reader{api: api} }
 // Read reads what scope asks for about the function name (a name or ARN).
 // A function that does not exist gives an error matching snapshot.ErrNotFound.
 func (r *Reader) Read(ctx context.Context, name string, scope Scope) (snapshot.Snapshot, error) {
-	s := snapshot.Snapshot{Name: snapshot.FunctionName(name), Versions: map[string]snapshot.Code{}}
+	return r.read(ctx, snapshot.Snapshot{Name: snapshot.FunctionName(name), Versions: map[string]snapshot.Code{}}, scope)
+}
+
+// read reads what scope asks for into s.
+func (r *Reader) read(ctx context.Context, s snapshot.Snapshot, scope Scope) (snapshot.Snapshot, error) {
 	if scope.Latest {
 		if err := r.readLatest(ctx, &s); err != nil {
 			return s, err
