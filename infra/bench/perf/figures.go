@@ -301,14 +301,6 @@ func pyVersion(py string) string {
 	return strings.TrimSpace(string(v))
 }
 
-func maxOf(v []int64) int64 {
-	var m int64
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
-}
-
 // callsAndSizes is figures 4 and 5: calls per event kind, then peak RSS
 // after them and the artifacts' sizes.
 func (b *bed) callsAndSizes(ctx context.Context, out io.Writer, sizes map[string][2]int64) error {
