@@ -28,10 +28,40 @@ type Releases interface {
 
 // pendingReleases are releases learned while deciding on an action, kept
 // until the action is done: the write then never lengthens the attacker's
-// window.
+// window. written is the newest version this instance remembered of each
+// function, so that a flood of benign publish and alias events settled at a
+// glance writes each release once, not once per event.
 type pendingReleases struct {
-	mu sync.Mutex
-	by map[string]snapshot.Code
+	mu      sync.Mutex
+	by      map[string]snapshot.Code
+	written map[string]int
+}
+
+// maxWritten bounds pendingReleases.written; past it, it starts afresh
+// (a release then costs one more write, never a wrong restore).
+const maxWritten = 10000
+
+// news reports whether version v of fn is newer than this instance last
+// remembered, and notes it.
+func (p *pendingReleases) news(fn string, v int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.written[fn] >= v {
+		return false
+	}
+	if p.written == nil || len(p.written) >= maxWritten {
+		p.written = map[string]int{}
+	}
+	p.written[fn] = v
+	return true
+}
+
+// unwrite drops what news noted of fn: the write failed or the release
+// was forgotten.
+func (p *pendingReleases) unwrite(fn string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.written, fn)
 }
 
 type recalled struct {
@@ -169,10 +199,11 @@ func ReleaseOf(fn string, c snapshot.Code) (ledger.Release, error) {
 
 func (g *Guard) remember(ctx context.Context, fn string, c snapshot.Code) {
 	r, err := ReleaseOf(fn, c)
-	if err != nil {
+	if err != nil || !g.pending.news(fn, r.Version) {
 		return
 	}
 	if err := g.Releases.RememberRelease(ctx, r); err != nil {
+		g.pending.unwrite(fn)
 		log := logging.From(ctx)
 		log.Warn().Err(err).Str(logging.FieldResource, fn).Msg("release not remembered; the next restore lists the versions")
 	}
@@ -183,6 +214,7 @@ func (g *Guard) forget(ctx context.Context, fn, version string) {
 	if err != nil || g.Releases == nil {
 		return
 	}
+	g.pending.unwrite(fn)
 	if err := g.Releases.ForgetRelease(ctx, fn, v); err != nil {
 		log := logging.From(ctx)
 		log.Warn().Err(err).Str(logging.FieldResource, fn).Msg("stale release not forgotten")

@@ -276,3 +276,22 @@ func TestExemptAndOwnFunctionsCostTheReleaseMemoryNothing(t *testing.T) {
 		t.Errorf("release memory read %d and written %d times, want never", mem.reads, mem.writes)
 	}
 }
+
+// TestAReleaseIsWrittenOncePerInstance: a flood of benign events settled at
+// a glance (the same version published, an alias moved back to it) writes
+// its release to the ledger once, not once per event.
+func TestAReleaseIsWrittenOncePerInstance(t *testing.T) {
+	b, _ := releaseBed(t)
+	mem := &countedReleases{}
+	b.guard.Releases = mem
+	ctx := context.Background()
+	publish := pipeline.Subject{Type: finding.ResourceFunction, Name: "rel", Qualifier: "2", Quick: true}
+	for i := 0; i < 3; i++ {
+		if d, err := b.guard.Evaluate(ctx, publish); err != nil || len(d.Findings) > 0 {
+			t.Fatalf("publish of signed version 2: %v, %+v", err, d.Findings)
+		}
+	}
+	if r, ok, _ := mem.TrustedRelease(ctx, "rel"); !ok || r.Version != 2 || mem.writes != 1 {
+		t.Errorf("remembered %d (%v) in %d writes, want version 2 in one", r.Version, ok, mem.writes)
+	}
+}
