@@ -3,6 +3,7 @@ package bench
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Kind is an event kind the benchmarks replay.
@@ -34,8 +35,10 @@ type Target struct {
 
 // Event returns an EventBridge delivery of the CloudTrail record of a
 // successful call of that kind, with the given event id, shaped as
-// CloudTrail writes it (camelCase parameters, versioned Lambda event names).
+// CloudTrail writes it (camelCase parameters, versioned Lambda event names),
+// about a change made now: CloudTrail's eventTime, to the second.
 func Event(k Kind, id string, t Target) []byte {
+	at := time.Now().UTC().Truncate(time.Second)
 	source, name := "lambda.amazonaws.com", ""
 	var req, resp any
 	readOnly := false
@@ -71,7 +74,7 @@ func Event(k Kind, id string, t Target) []byte {
 			"sessionContext": map[string]any{"sessionIssuer": map[string]any{
 				"type": "Role", "principalId": "AROAEXAMPLE", "arn": t.ActorARN, "accountId": t.Account, "userName": "deployer"}},
 		},
-		"eventTime": "2026-03-01T12:00:00Z", "eventSource": source, "eventName": name,
+		"eventTime": at.Format(time.RFC3339), "eventSource": source, "eventName": name,
 		"awsRegion": t.Region, "sourceIPAddress": "203.0.113.7", "userAgent": "aws-cli/2.15",
 		"requestParameters": req, "responseElements": resp,
 		"requestID": "req-" + id, "eventID": id, "readOnly": readOnly,
@@ -79,7 +82,7 @@ func Event(k Kind, id string, t Target) []byte {
 	}
 	env := map[string]any{
 		"version": "0", "id": "eb-" + id, "detail-type": "AWS API Call via CloudTrail",
-		"source": "aws." + sourceShort(source), "account": t.Account, "time": "2026-03-01T12:00:01Z",
+		"source": "aws." + sourceShort(source), "account": t.Account, "time": at.Format(time.RFC3339),
 		"region": t.Region, "resources": []string{}, "detail": rec,
 	}
 	b, err := json.Marshal(env)
