@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/selfguard/selfguard/shared/finding"
@@ -160,8 +161,9 @@ func chatbot(m Message) chatbotBody {
 	}
 }
 
-// labelLine matches the text body's "Label:      value" lines.
-var labelLine = regexp.MustCompile(`^([A-Z][A-Za-z ]{0,11}):\s+(.*)$`)
+// labelLine matches the text body's "Label:      value" lines; compiled on
+// first use, not at every cold start.
+var labelLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Z][A-Za-z ]{0,11}):\s+(.*)$`) })
 
 // markdown sets the text body's labels and section headings in bold and
 // its commands as code, for chat.
@@ -174,7 +176,7 @@ func markdown(body string) string {
 		case strings.HasPrefix(strings.TrimSpace(l), "To undo: "):
 			b.WriteString("  To undo: `" + strings.ReplaceAll(strings.TrimPrefix(strings.TrimSpace(l), "To undo: "), "`", "'") + "`\n")
 		default:
-			if m := labelLine.FindStringSubmatch(l); m != nil {
+			if m := labelLine().FindStringSubmatch(l); m != nil {
 				b.WriteString("*" + m[1] + ":* " + m[2] + "\n")
 				continue
 			}

@@ -3,10 +3,14 @@ package alert
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
-// arnRE finds ARNs in free text.
-var arnRE = regexp.MustCompile(`arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:[^\s,;()]+`)
+// arnRE finds ARNs in free text; compiled on first use, not at every cold
+// start.
+var arnRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]*:[^\s,;()]+`)
+})
 
 // ShortARN names what an ARN points at the way a person says it: a
 // function's or repository's name, a layer's name:version, a signing
@@ -35,5 +39,5 @@ func ShortARN(arn string) string {
 // shortARNs writes every ARN in s by its short name, so that a subject line
 // keeps its meaning within 100 characters.
 func shortARNs(s string) string {
-	return arnRE.ReplaceAllStringFunc(s, ShortARN)
+	return arnRE().ReplaceAllStringFunc(s, ShortARN)
 }
