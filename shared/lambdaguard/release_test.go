@@ -56,6 +56,14 @@ func (b *bed) settle(t *testing.T, fn string) {
 	}
 }
 
+func totalCalls(stats []awsproto.CallStat) int64 {
+	var n int64
+	for _, s := range stats {
+		n += s.Calls
+	}
+	return n
+}
+
 func callsByOp(stats []awsproto.CallStat) map[string]int64 {
 	out := map[string]int64{}
 	for _, s := range stats {
