@@ -26,6 +26,7 @@ const (
 	EnvApprovalPool         = "SELFGUARD_APPROVAL_POOL"
 	EnvProtectedBranches    = "SELFGUARD_PROTECTED_BRANCHES"
 	EnvLambdaRate           = "SELFGUARD_LAMBDA_RATE"
+	EnvSignerRate           = "SELFGUARD_SIGNER_RATE"
 	EnvConcurrency          = "SELFGUARD_CONCURRENCY"
 	// EnvDeleteUntrustedVersions opts in to deleting untrusted published
 	// versions no alias routes to ("true"); anything else but "false" or
@@ -69,6 +70,11 @@ type Settings struct {
 	// LambdaRate caps the guard's calls on Lambda's shared 15/s bucket,
 	// all its running instances together.
 	LambdaRate float64
+	// SignerRate caps the calls to AWS Signer (is a signing job or profile
+	// revoked), all of a function's running instances together. Under a
+	// flood of events about many signed functions it bounds how fast the
+	// guard gets through them (docs/hardening.md).
+	SignerRate float64
 	// Concurrency is the function's reserved concurrency: how many
 	// instances share LambdaRate.
 	Concurrency int
@@ -110,6 +116,10 @@ const (
 	DefaultApprovalTemplate  = "selfguard-required-review"
 	DefaultRequiredApprovals = 1
 	DefaultLambdaRate        = 5
+	// DefaultSignerRate is far below Signer's per-API quotas; raise it to
+	// what Service Quotas shows for the account.
+	DefaultSignerRate = 5
+	maxSignerRate     = 100
 )
 
 // FromEnv reads settings through getenv (os.Getenv in production).
@@ -133,6 +143,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		ProtectedBranches:    List(getenv(EnvProtectedBranches)),
 		RequiredApprovals:    DefaultRequiredApprovals,
 		LambdaRate:           DefaultLambdaRate,
+		SignerRate:           DefaultSignerRate,
 		Concurrency:          1,
 		TrustedLayerAccounts: List(getenv(EnvTrustedLayerAccounts)),
 		// Values may hold commas (JAVA_TOOL_OPTIONS), so entries are
@@ -153,12 +164,11 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		}
 		s.RequiredApprovals = n
 	}
-	if v := strings.TrimSpace(getenv(EnvLambdaRate)); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || r <= 0 || r > 15 {
-			return Settings{}, fmt.Errorf("%s: %q is not a rate above 0 and at most 15 per second", EnvLambdaRate, v)
-		}
-		s.LambdaRate = r
+	if s.LambdaRate, err = rateFrom(getenv, EnvLambdaRate, DefaultLambdaRate, 15); err != nil {
+		return Settings{}, err
+	}
+	if s.SignerRate, err = rateFrom(getenv, EnvSignerRate, DefaultSignerRate, maxSignerRate); err != nil {
+		return Settings{}, err
 	}
 	if v := strings.TrimSpace(getenv(EnvConcurrency)); v != "" {
 		n, err := strconv.Atoi(v)
@@ -337,4 +347,18 @@ func (s Settings) InstanceRate() float64 {
 		return s.LambdaRate
 	}
 	return s.LambdaRate / float64(s.Concurrency)
+}
+
+// rateFrom reads a calls-per-second setting: def when unset, else a number
+// above 0 and at most most.
+func rateFrom(getenv func(string) string, name string, def, most float64) (float64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r <= 0 || r > most {
+		return 0, fmt.Errorf("%s: %q is not a rate above 0 and at most %g per second", name, v, most)
+	}
+	return r, nil
 }

@@ -33,6 +33,8 @@ func TestFromEnvRejectsBadSettings(t *testing.T) {
 		"unknown mode":            {EnvMode: "strict"},
 		"zero approvals":          {EnvRequiredApprovals: "0"},
 		"rate above the quota":    {EnvLambdaRate: "20"},
+		"signer rate of nothing":  {EnvSignerRate: "0"},
+		"signer rate not a rate":  {EnvSignerRate: "fast"},
 		"broken exemption":        {EnvExemptFunctions: "sandbox-["},
 		"profile that is no ARN":  {EnvTrustedProfiles: "my-profile"},
 		"guard role that is user": {EnvGuardRoleARNs: "arn:aws:iam::1:user/guard"},
@@ -137,5 +139,16 @@ func TestInstancesShareTheRate(t *testing.T) {
 	}
 	if s, _ := FromEnv(env(nil)); s.InstanceRate() != DefaultLambdaRate {
 		t.Errorf("default InstanceRate() = %v, want the whole rate", s.InstanceRate())
+	}
+}
+
+// TestSignerRateIsTheDeployersChoice: the pace of the guard's questions to
+// AWS Signer is a parameter, for accounts whose Signer quotas allow more.
+func TestSignerRateIsTheDeployersChoice(t *testing.T) {
+	if s, err := FromEnv(env(nil)); err != nil || s.SignerRate != DefaultSignerRate {
+		t.Errorf("default SignerRate = %v, %v; want %v", s.SignerRate, err, DefaultSignerRate)
+	}
+	if s, err := FromEnv(env(map[string]string{EnvSignerRate: "20"})); err != nil || s.SignerRate != 20 {
+		t.Errorf("SignerRate = %v, %v; want 20", s.SignerRate, err)
 	}
 }

@@ -30,9 +30,9 @@ const (
 	// revocation's own event (which makes the guard forget at once).
 	DefaultSignatureTTL = 5 * time.Minute
 	// SignerRate is the Signer calls per second all of a function's
-	// instances together spend, far below Signer's per-API quotas (per
-	// account and region, shown in Service Quotas).
-	SignerRate = 5
+	// instances together spend when the settings name none
+	// (settings.SignerRate, the template's SignerRate parameter).
+	SignerRate = settings.DefaultSignerRate
 	// maxCached bounds each cache; past it, expired answers are dropped,
 	// and if that is not enough, all of them.
 	maxCached = 4096
@@ -83,9 +83,12 @@ type profileAnswer struct {
 }
 
 // NewSignatures returns a checker asking api, for a guard with cfg's
-// trusted profiles; its pace is cfg's instance share of SignerRate.
+// trusted profiles; its pace is cfg's instance share of cfg.SignerRate.
 func NewSignatures(api SignerAPI, cfg settings.Settings) *Signatures {
-	rate := float64(SignerRate)
+	rate := cfg.SignerRate
+	if rate <= 0 {
+		rate = SignerRate
+	}
 	if cfg.Concurrency > 1 {
 		rate /= float64(cfg.Concurrency)
 	}
