@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/selfguard/selfguard/infra/loadtest"
@@ -31,7 +32,7 @@ func main() {
 		floodRuns = flag.Int("flood-runs", 3, "flood runs, each with one attack at a random moment")
 		floodEvs  = flag.Int("flood-events", 1000, "benign routed events per flood run, over one minute")
 		floodCap  = flag.Duration("flood-cap", 20*time.Minute, "longest wait for the guard's action on the attack per flood run")
-		floodConc = flag.String("flood-concurrency", "", "GuardConcurrency for the flood (default: the template's)")
+		floodPars = flag.String("flood-params", "", "template parameters for the flood, e.g. GuardConcurrency=1,SignerRate=25 (default: the template's)")
 	)
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -76,7 +77,7 @@ func main() {
 		}
 	}
 	if *run == "flood" {
-		reports["flood"] = runFlood(ctx, *floodRuns, *floodEvs, *floodCap, *floodConc, logs)
+		reports["flood"] = runFlood(ctx, *floodRuns, *floodEvs, *floodCap, *floodPars, logs)
 	}
 	if *jsonOut != "" {
 		raw, _ := json.MarshalIndent(reports, "", "  ")
@@ -93,11 +94,16 @@ func main() {
 
 // runFlood runs the flood several times and prints each run and the
 // percentiles of the attack's event-to-action time.
-func runFlood(ctx context.Context, runs, events int, capped time.Duration, concurrency string, logs io.Writer) []*loadtest.FloodReport {
+func runFlood(ctx context.Context, runs, events int, capped time.Duration, overrides string, logs io.Writer) []*loadtest.FloodReport {
 	var reps []*loadtest.FloodReport
 	params := map[string]string{}
-	if concurrency != "" {
-		params["GuardConcurrency"] = concurrency
+	for _, kv := range strings.Split(overrides, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
+			params[k] = v
+		} else if kv != "" {
+			fmt.Fprintf(os.Stderr, "flood: -flood-params: %q is not Name=Value\n", kv)
+			os.Exit(2)
+		}
 	}
 	for i := 0; i < runs; i++ {
 		rep, err := loadtest.RunFlood(ctx, loadtest.FloodOptions{Events: events, Cap: capped, Parameters: params, Progress: os.Stderr, GuardLogs: logs})
