@@ -30,6 +30,7 @@ var ParameterEnv = map[string]string{
 	"ApprovalPool":              settings.EnvApprovalPool,
 	"ProtectedBranches":         settings.EnvProtectedBranches,
 	"LambdaRate":                settings.EnvLambdaRate,
+	"SignerRate":                settings.EnvSignerRate,
 	"DeleteUntrustedVersions":   settings.EnvDeleteUntrustedVersions,
 	"TrustedAccounts":           settings.EnvTrustedAccounts,
 	"OrganizationId":            settings.EnvOrganizationID,
