@@ -357,7 +357,7 @@ func rateFrom(getenv func(string) string, name string, def, most float64) (float
 		return def, nil
 	}
 	r, err := strconv.ParseFloat(v, 64)
-	if err != nil || r <= 0 || r > most {
+	if err != nil || !(r > 0 && r <= most) { // NaN is neither
 		return 0, fmt.Errorf("%s: %q is not a rate above 0 and at most %g per second", name, v, most)
 	}
 	return r, nil

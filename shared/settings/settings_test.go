@@ -35,6 +35,7 @@ func TestFromEnvRejectsBadSettings(t *testing.T) {
 		"rate above the quota":    {EnvLambdaRate: "20"},
 		"signer rate of nothing":  {EnvSignerRate: "0"},
 		"signer rate not a rate":  {EnvSignerRate: "fast"},
+		"rate that is NaN":        {EnvLambdaRate: "NaN"},
 		"broken exemption":        {EnvExemptFunctions: "sandbox-["},
 		"profile that is no ARN":  {EnvTrustedProfiles: "my-profile"},
 		"guard role that is user": {EnvGuardRoleARNs: "arn:aws:iam::1:user/guard"},
