@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -226,4 +227,75 @@ func containsPattern(patterns []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestTheBoundaryLeavesProtectedBranchesOnlyReviewedMerges: approval rule
+// templates gate pull requests only, so a developer who may push, put a
+// file, commit or merge branches straight into a protected branch never
+// meets the review selfguard keeps. The boundary denies those on every
+// branch template.yaml protects by default, and leaves merging a pull
+// request (which the approval rules gate) alone; overriding the approval
+// rules or loosening the template is denied too.
+func TestTheBoundaryLeavesProtectedBranchesOnlyReviewedMerges(t *testing.T) {
+	d := parse(t, "developer-boundary.json", Boundary)
+	branches := protectedBranches(t)
+	s := d.sid(t, "ProtectedBranches")
+	refs := strs(s.Condition["StringEqualsIfExists"]["codecommit:References"])
+	for _, b := range branches {
+		if !slices.Contains(refs, "refs/heads/"+b) {
+			t.Errorf("branch %s is not among the protected references %v", b, refs)
+		}
+	}
+	if s.Condition["Null"]["codecommit:References"] != "false" {
+		t.Error("the branch statement must apply only where the request names references (Null: false)")
+	}
+	repo := "arn:aws:codecommit:eu-west-1:111122223333:payments"
+	for _, a := range []string{"GitPush", "PutFile", "CreateCommit", "DeleteFile", "DeleteBranch",
+		"MergeBranchesByFastForward", "MergeBranchesBySquash", "MergeBranchesByThreeWay"} {
+		if !deniesOn(s, "codecommit:"+a, repo) {
+			t.Errorf("codecommit:%s into a protected branch is not denied", a)
+		}
+	}
+	for _, st := range d.Statement {
+		for _, a := range []string{"MergePullRequestByFastForward", "MergePullRequestBySquash", "MergePullRequestByThreeWay"} {
+			if deniesOn(st, "codecommit:"+a, repo) {
+				t.Errorf("statement %s denies codecommit:%s, the reviewed way in", st.Sid, a)
+			}
+		}
+	}
+	bypass := d.sid(t, "ReviewBypass")
+	for _, a := range []string{"OverridePullRequestApprovalRules", "DeleteApprovalRuleTemplate", "UpdateApprovalRuleTemplateContent",
+		"UpdateApprovalRuleTemplateName", "DisassociateApprovalRuleTemplateFromRepository", "BatchDisassociateApprovalRuleTemplateFromRepositories"} {
+		if !deniesOn(bypass, "codecommit:"+a, repo) {
+			t.Errorf("codecommit:%s is not denied", a)
+		}
+	}
+}
+
+// protectedBranches reads the default of template.yaml's ProtectedBranches.
+func protectedBranches(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Parameters map[string]struct {
+			Default any `yaml:"Default"`
+		} `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	def, _ := doc.Parameters["ProtectedBranches"].Default.(string)
+	var out []string
+	for _, b := range strings.Split(def, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("template.yaml protects no branch by default")
+	}
+	return out
 }
