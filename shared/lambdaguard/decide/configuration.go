@@ -70,16 +70,6 @@ func IsLoaderVariable(name string) bool {
 	return ok
 }
 
-// LoaderVariables returns the names IsLoaderVariable knows, sorted.
-func LoaderVariables() []string {
-	out := make([]string, 0, len(loaderVariables))
-	for n := range loaderVariables {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Loaders returns the loader variables a version sets, name to value.
 func Loaders(c snapshot.Code) map[string]string {
 	var out map[string]string
