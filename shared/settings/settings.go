@@ -128,8 +128,19 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if err != nil {
 		return Settings{}, fmt.Errorf("%s: %w", EnvMode, err)
 	}
+	s := listsFromEnv(getenv)
+	s.Mode = mode
+	for _, step := range []func(func(string) string) error{s.readNumbers, s.readChoices, s.checkLists, s.readIntegrity} {
+		if err := step(getenv); err != nil {
+			return Settings{}, err
+		}
+	}
+	return s, nil
+}
+
+// listsFromEnv reads the names, lists and ARNs, with their defaults.
+func listsFromEnv(getenv func(string) string) Settings {
 	s := Settings{
-		Mode:                 mode,
 		TrustedProfiles:      List(getenv(EnvTrustedProfiles)),
 		CodeSigningConfigARN: strings.TrimSpace(getenv(EnvCodeSigningConfigARN)),
 		ExemptFunctions:      List(getenv(EnvExemptFunctions)),
@@ -157,74 +168,86 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if len(s.ProtectedBranches) == 0 {
 		s.ProtectedBranches = []string{"main"}
 	}
+	return s
+}
+
+// readNumbers reads the approvals, rates and concurrency, each in range.
+func (s *Settings) readNumbers(getenv func(string) string) error {
+	var err error
 	if v := strings.TrimSpace(getenv(EnvRequiredApprovals)); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 25 {
-			return Settings{}, fmt.Errorf("%s: %q is not a whole number from 1 to 25", EnvRequiredApprovals, v)
+			return fmt.Errorf("%s: %q is not a whole number from 1 to 25", EnvRequiredApprovals, v)
 		}
 		s.RequiredApprovals = n
 	}
 	if s.LambdaRate, err = rateFrom(getenv, EnvLambdaRate, DefaultLambdaRate, 15); err != nil {
-		return Settings{}, err
+		return err
 	}
 	if s.SignerRate, err = rateFrom(getenv, EnvSignerRate, DefaultSignerRate, maxSignerRate); err != nil {
-		return Settings{}, err
+		return err
 	}
 	if v := strings.TrimSpace(getenv(EnvConcurrency)); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return Settings{}, fmt.Errorf("%s: %q is not a whole number from 1 to 1000", EnvConcurrency, v)
+			return fmt.Errorf("%s: %q is not a whole number from 1 to 1000", EnvConcurrency, v)
 		}
 		s.Concurrency = n
 	}
+	return nil
+}
+
+// readChoices reads the deletion opt-in, the mutelist and the exposure
+// settings.
+func (s *Settings) readChoices(getenv func(string) string) error {
 	switch v := strings.TrimSpace(getenv(EnvDeleteUntrustedVersions)); v {
 	case "", "false":
 	case "true":
 		s.DeleteUntrustedVersions = true
 	default:
-		return Settings{}, fmt.Errorf("%s: %q is neither true nor false", EnvDeleteUntrustedVersions, v)
+		return fmt.Errorf("%s: %q is neither true nor false", EnvDeleteUntrustedVersions, v)
 	}
-	var err2 error
-	if s.Mutelist, err2 = ParseMutelist(getenv(EnvMutelist)); err2 != nil {
-		return Settings{}, fmt.Errorf("%s: %w", EnvMutelist, err2)
+	var err error
+	if s.Mutelist, err = ParseMutelist(getenv(EnvMutelist)); err != nil {
+		return fmt.Errorf("%s: %w", EnvMutelist, err)
 	}
+	s.Exposure, err = exposureFromEnv(getenv)
+	return err
+}
+
+// checkLists refuses list entries that are not what their variable holds.
+func (s *Settings) checkLists(func(string) string) error {
 	for _, p := range append(append([]string{}, s.ExemptFunctions...), s.ExemptRepositories...) {
 		if _, err := path.Match(p, ""); err != nil {
-			return Settings{}, fmt.Errorf("exemption pattern %q: %w", p, err)
+			return fmt.Errorf("exemption pattern %q: %w", p, err)
 		}
 	}
 	for _, a := range s.TrustedProfiles {
 		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":signer:") {
-			return Settings{}, fmt.Errorf("%s: %q is not a signing profile ARN", EnvTrustedProfiles, a)
+			return fmt.Errorf("%s: %q is not a signing profile ARN", EnvTrustedProfiles, a)
 		}
-	}
-	if s.Exposure, err = exposureFromEnv(getenv); err != nil {
-		return Settings{}, err
 	}
 	for _, a := range s.TrustedLayerAccounts {
 		if len(a) != 12 || strings.Trim(a, "0123456789") != "" {
-			return Settings{}, fmt.Errorf("%s: %q is not a 12-digit account id", EnvTrustedLayerAccounts, a)
+			return fmt.Errorf("%s: %q is not a 12-digit account id", EnvTrustedLayerAccounts, a)
 		}
 	}
 	for _, v := range s.TrustedLoaderVariables {
 		if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
-			return Settings{}, fmt.Errorf("%s: %q is not NAME=value", EnvTrustedLoaderVars, v)
+			return fmt.Errorf("%s: %q is not NAME=value", EnvTrustedLoaderVars, v)
 		}
 	}
 	for _, a := range s.GuardRoleARNs {
 		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":role/") {
-			return Settings{}, fmt.Errorf("%s: %q is not an IAM role ARN", EnvGuardRoleARNs, a)
+			return fmt.Errorf("%s: %q is not an IAM role ARN", EnvGuardRoleARNs, a)
 		}
 	}
 	for _, f := range s.GuardFunctions {
 		if !isFunctionName(f) {
-			return Settings{}, fmt.Errorf("%s: %q is not a function name", EnvGuardFunctions, f)
+			return fmt.Errorf("%s: %q is not a function name", EnvGuardFunctions, f)
 		}
 	}
-	if err := s.readIntegrity(getenv); err != nil {
-		return Settings{}, err
-	}
-	return s, nil
+	return nil
 }
 
 // List splits a comma-separated value, dropping blanks.
