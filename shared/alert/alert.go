@@ -201,73 +201,11 @@ func (a Alert) Subject() string {
 // Format renders the alert.
 func Format(a Alert) Message {
 	f := a.Finding
-	var b strings.Builder
-	line := func(label, v string, limit int) {
-		if v = Clean(v, limit); v != "" {
-			fmt.Fprintf(&b, "%-12s %s\n", label+":", v)
-		}
-	}
-	fmt.Fprintf(&b, "selfguard found a %s problem with %s %s in account %s (%s).\n\n",
-		upper(f.Severity), Clean(string(f.ResourceType), 64), Clean(f.Resource, maxName), Clean(a.Account, 32), Clean(a.Region, 32))
-	line("Finding", f.Summary, maxLine)
 	rule, known := rules.Get(f.Rule)
-	if known {
-		line("Rule", string(f.Rule)+" ("+string(rule.Guardrail)+"): "+rule.Title, maxLine)
-	} else {
-		line("Rule", string(f.Rule), maxName)
-	}
-	line("Severity", upper(f.Severity), 16)
-	line("Resource", f.Resource, maxName)
-	line("ARN", f.ARN, maxLine)
-	line("Detail", f.Detail, maxDetail)
-
-	b.WriteString("\nWhat changed\n")
-	line("Event", a.Event.Name, maxName)
-	line("Event id", a.Event.ID, maxName)
-	if !a.Event.Time.IsZero() {
-		line("When", a.Event.Time.UTC().Format(time.RFC3339), 64)
-	}
-	line("Who", a.Event.Actor, maxName)
-	line("Identity", a.Event.ActorARN, maxLine)
-	line("Source IP", a.Event.SourceIP, maxName)
-	line("User agent", a.Event.UserAgent, maxLine)
-
-	fmt.Fprintf(&b, "\nWhat selfguard did (mode: %s", Clean(string(a.Mode), 16))
-	if a.Guard != "" {
-		fmt.Fprintf(&b, ", guard: %s", Clean(a.Guard, maxName))
-	}
-	b.WriteString(")\n")
-	if len(a.Actions) == 0 {
-		b.WriteString("Nothing: this finding has no automatic remedy. Please look at it.\n")
-		if known && len(rule.Actions) > 0 && a.Mode != finding.ModeEnforce {
-			line("In enforce", "selfguard "+rule.Enforce, maxLine)
-		}
-	}
-	for i, r := range a.Actions {
-		if i == maxActions {
-			fmt.Fprintf(&b, "... and %d more actions\n", len(a.Actions)-maxActions)
-			break
-		}
-		act := r.Effective()
-		switch r.Status {
-		case StatusPlanned:
-			fmt.Fprintf(&b, "- Would: %s (not done: monitor mode; enforce mode would do it)\n", Clean(act.Summary, maxLine))
-		default:
-			fmt.Fprintf(&b, "- %s: %s\n", Clean(string(r.Status), 32), Clean(act.Summary, maxLine))
-		}
-		if act.Kind != r.Action.Kind {
-			fmt.Fprintf(&b, "  Instead of: %s\n", Clean(r.Action.Summary, maxLine))
-		}
-		if m := Clean(r.Message, maxLine); m != "" {
-			fmt.Fprintf(&b, "  Note: %s\n", m)
-		}
-		if r.Status == StatusDone {
-			if u := Clean(act.Undo, maxLine); u != "" {
-				fmt.Fprintf(&b, "  To undo: %s\n", u)
-			}
-		}
-	}
-
+	var b body
+	b.finding(a, rule, known)
+	b.change(a.Event)
+	b.actions(a, rule, known)
 	attrs := map[string]string{
 		AttrKind:      "finding",
 		AttrSeverity:  string(f.Severity),
@@ -282,6 +220,88 @@ func Format(a Alert) Message {
 	}
 	return Message{Subject: a.Subject(), Body: bound(b.String()), Attributes: cleanAttrs(attrs),
 		undo: undoOf(a), arn: Clean(f.ARN, maxLine), id: Clean(a.Event.ID, maxName), extra: cleanAttrs(fieldsOf(a))}
+}
+
+// body is an alert's text, written section by section.
+type body struct{ strings.Builder }
+
+// line writes "label: value", the value cleaned and cut to limit; nothing
+// when the value is empty.
+func (b *body) line(label, v string, limit int) {
+	if v = Clean(v, limit); v != "" {
+		fmt.Fprintf(b, "%-12s %s\n", label+":", v)
+	}
+}
+
+func (b *body) finding(a Alert, rule rules.Rule, known bool) {
+	f := a.Finding
+	fmt.Fprintf(b, "selfguard found a %s problem with %s %s in account %s (%s).\n\n",
+		upper(f.Severity), Clean(string(f.ResourceType), 64), Clean(f.Resource, maxName), Clean(a.Account, 32), Clean(a.Region, 32))
+	b.line("Finding", f.Summary, maxLine)
+	if known {
+		b.line("Rule", string(f.Rule)+" ("+string(rule.Guardrail)+"): "+rule.Title, maxLine)
+	} else {
+		b.line("Rule", string(f.Rule), maxName)
+	}
+	b.line("Severity", upper(f.Severity), 16)
+	b.line("Resource", f.Resource, maxName)
+	b.line("ARN", f.ARN, maxLine)
+	b.line("Detail", f.Detail, maxDetail)
+}
+
+func (b *body) change(e Event) {
+	b.WriteString("\nWhat changed\n")
+	b.line("Event", e.Name, maxName)
+	b.line("Event id", e.ID, maxName)
+	if !e.Time.IsZero() {
+		b.line("When", e.Time.UTC().Format(time.RFC3339), 64)
+	}
+	b.line("Who", e.Actor, maxName)
+	b.line("Identity", e.ActorARN, maxLine)
+	b.line("Source IP", e.SourceIP, maxName)
+	b.line("User agent", e.UserAgent, maxLine)
+}
+
+func (b *body) actions(a Alert, rule rules.Rule, known bool) {
+	fmt.Fprintf(b, "\nWhat selfguard did (mode: %s", Clean(string(a.Mode), 16))
+	if a.Guard != "" {
+		fmt.Fprintf(b, ", guard: %s", Clean(a.Guard, maxName))
+	}
+	b.WriteString(")\n")
+	if len(a.Actions) == 0 {
+		b.WriteString("Nothing: this finding has no automatic remedy. Please look at it.\n")
+		if known && len(rule.Actions) > 0 && a.Mode != finding.ModeEnforce {
+			b.line("In enforce", "selfguard "+rule.Enforce, maxLine)
+		}
+	}
+	for i, r := range a.Actions {
+		if i == maxActions {
+			fmt.Fprintf(b, "... and %d more actions\n", len(a.Actions)-maxActions)
+			break
+		}
+		b.action(r)
+	}
+}
+
+func (b *body) action(r ActionReport) {
+	act := r.Effective()
+	switch r.Status {
+	case StatusPlanned:
+		fmt.Fprintf(b, "- Would: %s (not done: monitor mode; enforce mode would do it)\n", Clean(act.Summary, maxLine))
+	default:
+		fmt.Fprintf(b, "- %s: %s\n", Clean(string(r.Status), 32), Clean(act.Summary, maxLine))
+	}
+	if act.Kind != r.Action.Kind {
+		fmt.Fprintf(b, "  Instead of: %s\n", Clean(r.Action.Summary, maxLine))
+	}
+	if m := Clean(r.Message, maxLine); m != "" {
+		fmt.Fprintf(b, "  Note: %s\n", m)
+	}
+	if r.Status == StatusDone {
+		if u := Clean(act.Undo, maxLine); u != "" {
+			fmt.Fprintf(b, "  To undo: %s\n", u)
+		}
+	}
 }
 
 // bound keeps a body within maxBody, cutting at a line end.
