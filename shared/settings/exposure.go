@@ -1,7 +1,6 @@
 package settings
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -118,27 +117,11 @@ func exposureFromEnv(getenv func(string) string) (Exposure, error) {
 // may itself hold colons (an alias, an ARN); it ends at the first "=".
 // Every exemption names an exposure rule, a valid pattern and a reason.
 func ParseExemptions(v string) ([]Exemption, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	var out []Exemption
-	if strings.HasPrefix(v, "[") {
-		if err := json.Unmarshal([]byte(v), &out); err != nil {
-			return nil, fmt.Errorf("exemptions JSON: %w", err)
-		}
-	} else {
-		for _, part := range strings.Split(v, ";") {
-			if part = strings.TrimSpace(part); part == "" {
-				continue
-			}
-			rule, rest, ok1 := strings.Cut(part, ":")
-			resource, reason, ok2 := strings.Cut(rest, "=")
-			if !ok1 || !ok2 {
-				return nil, fmt.Errorf("exemption %q: want rule:resource=reason", part)
-			}
-			out = append(out, Exemption{Rule: finding.RuleID(strings.TrimSpace(rule)), Resource: strings.TrimSpace(resource), Reason: strings.TrimSpace(reason)})
-		}
+	out, err := parseEntries(v, "exemption", "rule:resource=reason", func(e entry) Exemption {
+		return Exemption{Rule: finding.RuleID(e.rule), Resource: e.resource, Reason: e.reason}
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, x := range out {
 		if err := x.validate(); err != nil {

@@ -53,33 +53,17 @@ func (m Mute) Matches(rule finding.RuleID, resource string, now time.Time) bool 
 // or compactly, "rule:resource=reason[@2027-03-31];...". The resource ends
 // at the first "=" (it may hold colons: "pay:live").
 func ParseMutelist(v string) ([]Mute, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	var out []Mute
-	if strings.HasPrefix(v, "[") {
-		if err := json.Unmarshal([]byte(v), &out); err != nil {
-			return nil, fmt.Errorf("mutelist JSON: %w", err)
+	out, err := parseEntries(v, "mute", "rule:resource=reason[@YYYY-MM-DD]", func(e entry) Mute {
+		m := Mute{Rule: e.rule, Resource: e.resource, Reason: e.reason}
+		if i := strings.LastIndex(m.Reason, "@"); i >= 0 {
+			if _, err := time.Parse(time.DateOnly, strings.TrimSpace(m.Reason[i+1:])); err == nil {
+				m.Reason, m.Expires = strings.TrimSpace(m.Reason[:i]), strings.TrimSpace(m.Reason[i+1:])
+			}
 		}
-	} else {
-		for _, part := range strings.Split(v, ";") {
-			if part = strings.TrimSpace(part); part == "" {
-				continue
-			}
-			rule, rest, ok1 := strings.Cut(part, ":")
-			resource, reason, ok2 := strings.Cut(rest, "=")
-			if !ok1 || !ok2 {
-				return nil, fmt.Errorf("mute %q: want rule:resource=reason[@YYYY-MM-DD]", part)
-			}
-			m := Mute{Rule: strings.TrimSpace(rule), Resource: strings.TrimSpace(resource), Reason: strings.TrimSpace(reason)}
-			if i := strings.LastIndex(m.Reason, "@"); i >= 0 {
-				if _, err := time.Parse(time.DateOnly, strings.TrimSpace(m.Reason[i+1:])); err == nil {
-					m.Reason, m.Expires = strings.TrimSpace(m.Reason[:i]), strings.TrimSpace(m.Reason[i+1:])
-				}
-			}
-			out = append(out, m)
-		}
+		return m
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, m := range out {
 		switch {
@@ -168,4 +152,37 @@ func glob(pattern, name string) bool {
 		i++
 	}
 	return i == len(p)
+}
+
+// entry is one "rule:resource=reason" of a compact list.
+type entry struct{ rule, resource, reason string }
+
+// parseEntries reads a list written as a JSON array of T, or compactly as
+// "rule:resource=reason;..." entries that each makes into a T. The resource
+// ends at the first "=" (it may hold colons: an alias, an ARN). what names
+// an entry in errors, form its compact shape.
+func parseEntries[T any](v, what, form string, each func(entry) T) ([]T, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	var out []T
+	if strings.HasPrefix(v, "[") {
+		if err := json.Unmarshal([]byte(v), &out); err != nil {
+			return nil, fmt.Errorf("%ss JSON: %w", what, err)
+		}
+		return out, nil
+	}
+	for _, part := range strings.Split(v, ";") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		rule, rest, ok1 := strings.Cut(part, ":")
+		resource, reason, ok2 := strings.Cut(rest, "=")
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("%s %q: want %s", what, part, form)
+		}
+		out = append(out, each(entry{strings.TrimSpace(rule), strings.TrimSpace(resource), strings.TrimSpace(reason)}))
+	}
+	return out, nil
 }
