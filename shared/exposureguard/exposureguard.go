@@ -161,7 +161,7 @@ func (g *Guard) DecideMapping(m snapshot.Mapping) finding.Decision {
 // decision's action on the same resource, if it still plans one.
 func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome {
 	if g.Settings.Mode != finding.ModeEnforce {
-		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: pipeline.ErrMonitorMode, Message: pipeline.ErrMonitorMode.Error()}
+		return pipeline.Failed(a, pipeline.ErrMonitorMode)
 	}
 	o := g.Remediator.Do(ctx, a)
 	if !errors.Is(o.Err, act.ErrConflict) {

@@ -363,7 +363,7 @@ func (g *Guard) cscEdge(ctx context.Context, arn string, rec cloudtrail.Record, 
 // of the same kind, if any.
 func (g *Guard) Act(ctx context.Context, s pipeline.Subject, a finding.Action) pipeline.Outcome {
 	if g.Settings.Mode != finding.ModeEnforce {
-		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: pipeline.ErrMonitorMode, Message: pipeline.ErrMonitorMode.Error()}
+		return pipeline.Failed(a, pipeline.ErrMonitorMode)
 	}
 	if o, own := g.refuseOwn(a); own {
 		return o

@@ -5,6 +5,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/logging"
 )
 
 // Subject is a resource an event points at. Events are hints: the guard reads
@@ -73,4 +74,40 @@ type Outcome struct {
 	// Message explains the outcome for the alert and the log.
 	Message string `json:"message,omitempty"`
 	Err     error  `json:"-"`
+}
+
+// Done is a carried out, as planned.
+func Done(a finding.Action, msg string) Outcome {
+	t := a
+	return Outcome{Action: a, Status: OutcomeDone, Taken: &t, Message: msg}
+}
+
+// NotNeeded is a left undone because the state no longer calls for it.
+func NotNeeded(a finding.Action, msg string) Outcome {
+	return Outcome{Action: a, Status: OutcomeNotNeeded, Message: msg}
+}
+
+// Failed is a failed with err.
+func Failed(a finding.Action, err error) Outcome {
+	return Outcome{Action: a, Status: OutcomeFailed, Err: err, Message: err.Error()}
+}
+
+// Log writes the remediation line every guardrail writes for an action:
+// the action taken (and the planned one when they differ), the resource,
+// the outcome and its message.
+func (o Outcome) Log(ctx context.Context) {
+	log := logging.From(ctx)
+	ev := log.Info()
+	if o.Err != nil {
+		ev = log.Warn().Err(o.Err)
+	}
+	taken := o.Action
+	if o.Taken != nil && o.Status == OutcomeDone {
+		taken = *o.Taken
+	}
+	if taken.Kind != o.Action.Kind {
+		ev = ev.Str(logging.FieldPlanned, string(o.Action.Kind))
+	}
+	ev.Str(logging.FieldAction, string(taken.Kind)).Str(logging.FieldResource, o.Action.Resource).
+		Str(logging.FieldOutcome, string(o.Status)).Str(logging.FieldDetail, o.Message).Msg("remediation")
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/selfguard/selfguard/shared/exposureguard/decide"
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
-	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/rules"
 )
@@ -56,15 +55,10 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 	case rules.ActionRecursionTerminate:
 		o = r.terminateRecursion(ctx, a)
 	default:
-		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
+		o = pipeline.Failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
 	}
 	o.Action = a
-	log := logging.From(ctx)
-	ev := log.Info()
-	if o.Err != nil {
-		ev = log.Warn().Err(o.Err)
-	}
-	ev.Str(logging.FieldAction, string(a.Kind)).Str(logging.FieldResource, a.Resource).Str(logging.FieldOutcome, string(o.Status)).Str(logging.FieldDetail, o.Message).Msg("remediation")
+	o.Log(ctx)
 	return o
 }
 
@@ -77,7 +71,7 @@ func (r *Remediator) removePermission(ctx context.Context, a finding.Action) pip
 	if o, done := classify(a, "remove permission", err); done {
 		return o
 	}
-	return doneAs(a, "removed statement "+p[decide.ParamStatementID]+": "+p[decide.ParamStatement])
+	return pipeline.Done(a, "removed statement "+p[decide.ParamStatementID]+": "+p[decide.ParamStatement])
 }
 
 // currentURL reads the URL an action is about; ok false with a not-needed
@@ -98,7 +92,7 @@ func (r *Remediator) requireIAM(ctx context.Context, a finding.Action) pipeline.
 		return o
 	}
 	if cur.AuthType == types.FunctionUrlAuthTypeAwsIam {
-		return notNeeded(a, "the URL already requires IAM")
+		return pipeline.NotNeeded(a, "the URL already requires IAM")
 	}
 	p := a.Params
 	_, err := r.API.UpdateFunctionUrlConfig(ctx, &lambda.UpdateFunctionUrlConfigInput{
@@ -108,13 +102,13 @@ func (r *Remediator) requireIAM(ctx context.Context, a finding.Action) pipeline.
 	if o, done := classify(a, "update function URL", err); done {
 		return o
 	}
-	return doneAs(a, "the function URL "+aws.ToString(cur.FunctionUrl)+" now requires IAM (AuthType AWS_IAM)")
+	return pipeline.Done(a, "the function URL "+aws.ToString(cur.FunctionUrl)+" now requires IAM (AuthType AWS_IAM)")
 }
 
 func (r *Remediator) corsNoCredentials(ctx context.Context, a finding.Action) pipeline.Outcome {
 	var prev snapshot.Cors
 	if err := json.Unmarshal([]byte(a.Params[decide.ParamPreviousCors]), &prev); err != nil {
-		return failed(a, fmt.Errorf("previous CORS: %w", err))
+		return pipeline.Failed(a, fmt.Errorf("previous CORS: %w", err))
 	}
 	cur, o, ok := r.currentURL(ctx, a)
 	if !ok {
@@ -133,7 +127,7 @@ func (r *Remediator) corsNoCredentials(ctx context.Context, a finding.Action) pi
 	if o, done := classify(a, "update function URL CORS", err); done {
 		return o
 	}
-	return doneAs(a, "CORS of "+aws.ToString(cur.FunctionUrl)+" no longer allows credentials")
+	return pipeline.Done(a, "CORS of "+aws.ToString(cur.FunctionUrl)+" no longer allows credentials")
 }
 
 // sameCors compares CORS settings as the decision encoded them: an empty
@@ -156,7 +150,7 @@ func (r *Remediator) removeLayerPermission(ctx context.Context, a finding.Action
 	p := a.Params
 	v, err := strconv.ParseInt(p[decide.ParamLayerVersion], 10, 64)
 	if err != nil {
-		return failed(a, fmt.Errorf("layer version %q: %w", p[decide.ParamLayerVersion], err))
+		return pipeline.Failed(a, fmt.Errorf("layer version %q: %w", p[decide.ParamLayerVersion], err))
 	}
 	_, err = r.API.RemoveLayerVersionPermission(ctx, &lambda.RemoveLayerVersionPermissionInput{
 		LayerName: aws.String(p[decide.ParamLayer]), VersionNumber: aws.Int64(v),
@@ -165,7 +159,7 @@ func (r *Remediator) removeLayerPermission(ctx context.Context, a finding.Action
 	if o, done := classify(a, "remove layer version permission", err); done {
 		return o
 	}
-	return doneAs(a, "removed statement "+p[decide.ParamStatementID]+": "+p[decide.ParamStatement])
+	return pipeline.Done(a, "removed statement "+p[decide.ParamStatementID]+": "+p[decide.ParamStatement])
 }
 
 func (r *Remediator) disableMapping(ctx context.Context, a finding.Action) pipeline.Outcome {
@@ -174,7 +168,7 @@ func (r *Remediator) disableMapping(ctx context.Context, a finding.Action) pipel
 	if o, done := classify(a, "disable event source mapping", err); done {
 		return o
 	}
-	return doneAs(a, "event source mapping "+a.Params[decide.ParamUUID]+" disabled")
+	return pipeline.Done(a, "event source mapping "+a.Params[decide.ParamUUID]+" disabled")
 }
 
 func (r *Remediator) terminateRecursion(ctx context.Context, a finding.Action) pipeline.Outcome {
@@ -183,7 +177,7 @@ func (r *Remediator) terminateRecursion(ctx context.Context, a finding.Action) p
 	if o, done := classify(a, "put recursion config", err); done {
 		return o
 	}
-	return doneAs(a, "recursive loops of "+a.Params[decide.ParamFunction]+" are stopped again")
+	return pipeline.Done(a, "recursive loops of "+a.Params[decide.ParamFunction]+" are stopped again")
 }
 
 // classify turns an error into an outcome: gone is not-needed; a changed
@@ -194,29 +188,16 @@ func classify(a finding.Action, what string, err error) (pipeline.Outcome, bool)
 	}
 	var nf *types.ResourceNotFoundException
 	if errors.As(err, &nf) {
-		return notNeeded(a, a.Resource+" is gone"), true
+		return pipeline.NotNeeded(a, a.Resource+" is gone"), true
 	}
 	var pf *types.PreconditionFailedException
 	var rc *types.ResourceConflictException
 	var ru *types.ResourceInUseException
 	if errors.As(err, &pf) || errors.As(err, &rc) || errors.As(err, &ru) {
 		err = fmt.Errorf("%s: %w: %w", what, ErrConflict, err)
-		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: err, Message: err.Error()}, true
+		return pipeline.Failed(a, err), true
 	}
-	return failed(a, fmt.Errorf("%s: %w", what, err)), true
-}
-
-func doneAs(a finding.Action, msg string) pipeline.Outcome {
-	t := a
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeDone, Taken: &t, Message: msg}
-}
-
-func notNeeded(a finding.Action, msg string) pipeline.Outcome {
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded, Message: msg}
-}
-
-func failed(a finding.Action, err error) pipeline.Outcome {
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: err, Message: err.Error()}
+	return pipeline.Failed(a, fmt.Errorf("%s: %w", what, err)), true
 }
 
 func optional(s string) *string {

@@ -20,7 +20,6 @@ import (
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
-	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -115,31 +114,11 @@ func (r *Remediator) Do(ctx context.Context, a finding.Action) pipeline.Outcome 
 	case rules.ActionDeleteVersion:
 		o = r.deleteVersion(ctx, a)
 	default:
-		o = failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
+		o = pipeline.Failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
 	}
 	o.Action = a
-	logOutcome(ctx, o)
+	o.Log(ctx)
 	return o
-}
-
-// logOutcome writes the remediation line: the action taken (after a
-// fallback, the one finally carried out) and, when it differs, the one
-// planned.
-func logOutcome(ctx context.Context, o pipeline.Outcome) {
-	log := logging.From(ctx)
-	ev := log.Info()
-	if o.Err != nil {
-		ev = log.Warn().Err(o.Err)
-	}
-	taken := o.Action
-	if o.Taken != nil && o.Status == pipeline.OutcomeDone {
-		taken = *o.Taken
-	}
-	if taken.Kind != o.Action.Kind {
-		ev = ev.Str(logging.FieldPlanned, string(o.Action.Kind))
-	}
-	ev.Str(logging.FieldAction, string(taken.Kind)).Str(logging.FieldResource, o.Action.Resource).
-		Str(logging.FieldOutcome, string(o.Status)).Str(logging.FieldDetail, o.Message).Msg("remediation")
 }
 
 func (r *Remediator) moveAlias(ctx context.Context, a finding.Action) pipeline.Outcome {
@@ -155,7 +134,7 @@ func (r *Remediator) moveAlias(ctx context.Context, a finding.Action) pipeline.O
 	if o, done := classify(a, "update alias", err); done {
 		return o
 	}
-	return doneAs(a, "alias "+p[decide.ParamAlias]+" now points at version "+p[decide.ParamVersion])
+	return pipeline.Done(a, "alias "+p[decide.ParamAlias]+" now points at version "+p[decide.ParamVersion])
 }
 
 func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline.Outcome {
@@ -167,11 +146,11 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline
 	}
 	switch {
 	case isNotFound(err) && !r.exists(ctx, fn):
-		return notNeeded(a, "function "+fn+" is gone")
+		return pipeline.NotNeeded(a, "function "+fn+" is gone")
 	case isNotFound(err):
 		return r.contain(ctx, a, fn, "trusted version "+version+" is gone")
 	case err != nil:
-		return failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
+		return pipeline.Failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
 	}
 	if src.Configuration == nil || src.Configuration.PackageType == types.PackageTypeImage || src.Code == nil || aws.ToString(src.Code.Location) == "" {
 		return r.contain(ctx, a, fn, "version "+version+" has no zip package to restore")
@@ -209,7 +188,7 @@ func (r *Remediator) restoreCode(ctx context.Context, a finding.Action) pipeline
 		return r.contain(ctx, a, fn, "the restored code of version "+version+" is not trusted in $LATEST ("+v.Why+
 			"; without a code signing config Lambda verifies and records no signature)")
 	}
-	return doneAs(a, fmt.Sprintf("$LATEST of %s restored from trusted version %s (sha256 %s)", fn, version, wantSha))
+	return pipeline.Done(a, fmt.Sprintf("$LATEST of %s restored from trusted version %s (sha256 %s)", fn, version, wantSha))
 }
 
 // plannedContain contains a function after checking that $LATEST is still
@@ -245,7 +224,7 @@ func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why s
 		ca.Summary = from.Summary // the decision's reason, for the alert
 	}
 	if prev == "0" {
-		o := notNeeded(from, fn+" is already contained (reserved concurrency 0)")
+		o := pipeline.NotNeeded(from, fn+" is already contained (reserved concurrency 0)")
 		o.Taken = &ca
 		return o
 	}
@@ -254,7 +233,7 @@ func (r *Remediator) contain(ctx context.Context, from finding.Action, fn, why s
 	})
 	if err != nil {
 		if isNotFound(err) {
-			return notNeeded(from, "function "+fn+" is gone")
+			return pipeline.NotNeeded(from, "function "+fn+" is gone")
 		}
 		return pipeline.Outcome{Action: from, Status: pipeline.OutcomeFailed, Err: fmt.Errorf("contain %s: %w", fn, err),
 			Message: orDefault(why, "containment failed")}
@@ -294,7 +273,7 @@ func (r *Remediator) attachCSC(ctx context.Context, a finding.Action) pipeline.O
 	}
 	switch now := aws.ToString(cur.CodeSigningConfigArn); {
 	case now == arn:
-		return notNeeded(a, fn+" already has code signing config "+arn)
+		return pipeline.NotNeeded(a, fn+" already has code signing config "+arn)
 	case now != p[decide.ParamPreviousCSC]:
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
 			Err: fmt.Errorf("code signing config of %s is now %q: %w", fn, now, ErrConflict)}
@@ -305,7 +284,7 @@ func (r *Remediator) attachCSC(ctx context.Context, a finding.Action) pipeline.O
 	if o, done := classify(a, "put function code signing config", err); done {
 		return o
 	}
-	return doneAs(a, "code signing config "+arn+" attached to "+fn)
+	return pipeline.Done(a, "code signing config "+arn+" attached to "+fn)
 }
 
 // fetch downloads a package from a presigned URL, bounded in size, and checks
@@ -398,7 +377,7 @@ func classify(a finding.Action, what string, err error) (pipeline.Outcome, bool)
 		return pipeline.Outcome{}, false
 	}
 	if isNotFound(err) {
-		return notNeeded(a, a.Resource+" is gone"), true
+		return pipeline.NotNeeded(a, a.Resource+" is gone"), true
 	}
 	var pf *types.PreconditionFailedException
 	var rc *types.ResourceConflictException
@@ -406,25 +385,12 @@ func classify(a finding.Action, what string, err error) (pipeline.Outcome, bool)
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
 			Err: fmt.Errorf("%s: %w: %w", what, ErrConflict, err)}, true
 	}
-	return failed(a, fmt.Errorf("%s: %w", what, err)), true
+	return pipeline.Failed(a, fmt.Errorf("%s: %w", what, err)), true
 }
 
 func isNotFound(err error) bool {
 	var nf *types.ResourceNotFoundException
 	return errors.As(err, &nf)
-}
-
-func doneAs(a finding.Action, msg string) pipeline.Outcome {
-	t := a
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeDone, Taken: &t, Message: msg}
-}
-
-func notNeeded(a finding.Action, msg string) pipeline.Outcome {
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeNotNeeded, Message: msg}
-}
-
-func failed(a finding.Action, err error) pipeline.Outcome {
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: err, Message: err.Error()}
 }
 
 func optional(s string) *string {

@@ -57,18 +57,18 @@ func (r *Remediator) configure(ctx context.Context, a finding.Action, revision s
 	}
 	switch {
 	case isNotFound(err) && !r.exists(ctx, fn):
-		return notNeeded(a, "function "+fn+" is gone")
+		return pipeline.NotNeeded(a, "function "+fn+" is gone")
 	case isNotFound(err) || err == nil && src.Configuration == nil:
 		return r.contain(ctx, a, fn, "trusted version "+version+" is gone")
 	case err != nil:
-		return failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
+		return pipeline.Failed(a, fmt.Errorf("get trusted version %s:%s: %w", fn, version, err))
 	}
 	cur, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn)})
 	if o, done := classify(a, "get function", err); done {
 		return o
 	}
 	if cur.Configuration == nil {
-		return failed(a, fmt.Errorf("get function %s: no configuration", fn))
+		return pipeline.Failed(a, fmt.Errorf("get function %s: no configuration", fn))
 	}
 	target, latest := observe.CodeOf(*src.Configuration), observe.CodeOf(*cur.Configuration)
 	if o, stale := r.stale(a, fn, revision, latest, target); stale {
@@ -79,7 +79,7 @@ func (r *Remediator) configure(ctx context.Context, a finding.Action, revision s
 	}
 	summary, undo := decide.ConfigurationChangeIn(a.Params[decide.ParamRegion], fn, latest, target)
 	if summary == "" {
-		return notNeeded(a, "the configuration of "+fn+" $LATEST is already version "+version+"'s")
+		return pipeline.NotNeeded(a, "the configuration of "+fn+" $LATEST is already version "+version+"'s")
 	}
 	up, err := r.API.UpdateFunctionConfiguration(ctx, configurationInput(fn, latest, target, *cur.Configuration))
 	if o, done := classify(a, "update function configuration", err); done {

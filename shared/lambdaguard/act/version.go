@@ -31,13 +31,13 @@ func (r *Remediator) deleteVersion(ctx context.Context, a finding.Action) pipeli
 	fn, v := p[decide.ParamFunction], p[decide.ParamVersion]
 	cur, err := r.API.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(v)})
 	if isNotFound(err) {
-		return notNeeded(a, "version "+v+" of "+fn+" is gone already")
+		return pipeline.NotNeeded(a, "version "+v+" of "+fn+" is gone already")
 	}
 	if o, done := classify(a, "get version", err); done {
 		return o
 	}
 	if cur.Configuration == nil {
-		return failed(a, fmt.Errorf("get version %s:%s: no configuration", fn, v))
+		return pipeline.Failed(a, fmt.Errorf("get version %s:%s: no configuration", fn, v))
 	}
 	c := observe.CodeOf(*cur.Configuration)
 	switch {
@@ -45,11 +45,11 @@ func (r *Remediator) deleteVersion(ctx context.Context, a finding.Action) pipeli
 		return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed,
 			Err: fmt.Errorf("version %s of %s holds sha256 %s, not the judged %s: %w", v, fn, c.CodeSha256, p[decide.ParamCodeSha256], ErrConflict)}
 	case decide.VersionVerdict(c, r.Settings).Trusted:
-		return notNeeded(a, "version "+v+" of "+fn+" is trusted")
+		return pipeline.NotNeeded(a, "version "+v+" of "+fn+" is trusted")
 	}
 	_, err = r.API.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: aws.String(fn), Qualifier: aws.String(v)})
 	if isNotFound(err) {
-		return notNeeded(a, "version "+v+" of "+fn+" is gone already")
+		return pipeline.NotNeeded(a, "version "+v+" of "+fn+" is gone already")
 	}
 	if o, done := classify(a, "delete version", err); done {
 		return o

@@ -44,8 +44,7 @@ func (x *Actor) Do(ctx context.Context, snap snapshot.Snapshot, a finding.Action
 	case rules.ActionEnableReview:
 		return x.enableReview(ctx, snap, a)
 	}
-	err := fmt.Errorf("unknown action kind %q", a.Kind)
-	return pipeline.Outcome{Action: a, Status: pipeline.OutcomeFailed, Err: err, Message: err.Error()}
+	return pipeline.Failed(a, fmt.Errorf("unknown action kind %q", a.Kind))
 }
 
 func (x *Actor) associate(ctx context.Context, snap snapshot.Snapshot, a finding.Action) pipeline.Outcome {
