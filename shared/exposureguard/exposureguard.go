@@ -14,6 +14,7 @@ import (
 	"github.com/selfguard/selfguard/shared/exposureguard/observe"
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/logging"
 	"github.com/selfguard/selfguard/shared/pipeline"
 	"github.com/selfguard/selfguard/shared/rules"
@@ -87,7 +88,7 @@ func (g *Guard) Evaluate(ctx context.Context, s pipeline.Subject) (finding.Decis
 // EvaluateFunction reads a function in a scope and decides. An exempt
 // function is not read; a function that is gone gives an empty decision.
 func (g *Guard) EvaluateFunction(ctx context.Context, name string, sc observe.Scope) (finding.Decision, error) {
-	name, _ = snapshot.SplitFunction(name)
+	name, _ = lambdaarn.SplitFunction(name)
 	log := logging.From(ctx)
 	if g.Settings.FunctionExempt(name) {
 		log.Info().Str(logging.FieldResource, name).Msg("function is exempt; skipped")
@@ -149,7 +150,7 @@ func (g *Guard) EvaluateMapping(ctx context.Context, uuid string) (finding.Decis
 
 // DecideMapping judges a mapping already read (the sweep's listing has them).
 func (g *Guard) DecideMapping(m snapshot.Mapping) finding.Decision {
-	fn, _ := snapshot.SplitFunction(m.FunctionARN)
+	fn, _ := lambdaarn.SplitFunction(m.FunctionARN)
 	if g.Settings.FunctionExempt(fn) {
 		return finding.Decision{}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
@@ -85,7 +86,7 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.S
 	if ref == "" {
 		return nil, &pipeline.Permanent{Reason: fmt.Sprintf("%s: no function in the request", op)}
 	}
-	name, qualifier := snapshot.SplitFunction(ref)
+	name, qualifier := lambdaarn.SplitFunction(ref)
 	if req.Qualifier != "" {
 		qualifier = req.Qualifier
 	}

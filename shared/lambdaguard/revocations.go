@@ -13,6 +13,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/pipeline"
@@ -126,17 +127,17 @@ func (g *Guard) signedBy(ctx context.Context, s pipeline.Subject) ([]string, err
 // signedByMatcher tells whether a recorded signature is the subject's:
 // the same job id, or the same profile name and version, of the same account.
 func signedByMatcher(s pipeline.Subject) func(profileARN, jobARN string) bool {
-	account := snapshot.ARNAccount(s.Name)
+	account := lambdaarn.Account(s.Name)
 	if s.Type == finding.ResourceSigningJob {
 		id := snapshot.SigningJobID(s.Name)
 		return func(_, jobARN string) bool {
-			return id != "" && snapshot.SigningJobID(jobARN) == id && snapshot.ARNAccount(jobARN) == account
+			return id != "" && snapshot.SigningJobID(jobARN) == id && lambdaarn.Account(jobARN) == account
 		}
 	}
 	name, version, _ := snapshot.SplitProfileVersion(s.Name)
 	return func(profileARN, _ string) bool {
 		n, v, ok := snapshot.SplitProfileVersion(profileARN)
-		return ok && n == name && v == version && snapshot.ARNAccount(profileARN) == account
+		return ok && n == name && v == version && lambdaarn.Account(profileARN) == account
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
-	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
@@ -79,7 +79,7 @@ func (g *Guard) Subjects(_ context.Context, rec cloudtrail.Record) ([]pipeline.S
 	if ref == "" {
 		return nil, fmt.Errorf("%s: no functionName in the record", op)
 	}
-	name, qualifier := snapshot.SplitFunction(ref)
+	name, qualifier := lambdaarn.SplitFunction(ref)
 	if req.Qualifier != "" {
 		qualifier = req.Qualifier
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
@@ -166,7 +167,7 @@ func (v Version) code() snapshot.Code {
 // decision applies.
 func (f Function) Snapshot(aliases []snapshot.Alias) snapshot.Snapshot {
 	s := snapshot.Snapshot{
-		Name: f.Name, ARN: f.ARN, Account: snapshot.ARNAccount(f.ARN),
+		Name: f.Name, ARN: f.ARN, Account: lambdaarn.Account(f.ARN),
 		Latest: f.Latest.code(), LatestRead: true, CSCRead: true,
 		Aliases: aliases, AliasesRead: true,
 		Versions: make(map[string]snapshot.Code, len(f.Versions)), VersionsListed: true,

@@ -13,6 +13,7 @@ import (
 	"github.com/selfguard/selfguard/shared/exposureguard/observe"
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/pipeline"
 )
 
@@ -105,7 +106,7 @@ func (l *Lister) listExposure(ctx context.Context, run string, st *ListStats) er
 			return fmt.Errorf("list event source mappings: %w", err)
 		}
 		for _, m := range page.EventSourceMappings {
-			fn, _ := snapshot.SplitFunction(aws.ToString(m.FunctionArn))
+			fn, _ := lambdaarn.SplitFunction(aws.ToString(m.FunctionArn))
 			if l.Settings.FunctionExempt(fn) {
 				st.Exempt++
 				continue

@@ -5,6 +5,7 @@ import (
 
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/rules"
 	"github.com/selfguard/selfguard/shared/settings"
 )
@@ -48,11 +49,11 @@ func Layer(l snapshot.LayerVersion, cfg settings.Settings) finding.Decision {
 // judged.
 func Mapping(m snapshot.Mapping, cfg settings.Settings) finding.Decision {
 	d := decision{cfg: cfg.Exposure}
-	src := snapshot.ARNAccount(m.EventSourceARN)
+	src := lambdaarn.Account(m.EventSourceARN)
 	if !m.Delivering() || src == "" || cfg.Exposure.TrustedAccount(m.Account(), src) {
 		return d.Decision
 	}
-	fn, _ := snapshot.SplitFunction(m.FunctionARN)
+	fn, _ := lambdaarn.SplitFunction(m.FunctionARN)
 	d.add(rules.Finding(rules.UntrustedEventSource, m.UUID, m.ARN,
 		fn+" is fed by "+m.EventSourceARN+" of account "+src+", which is not trusted",
 		"Event source mapping "+m.UUID+" ("+m.State+") invokes "+m.FunctionARN+" with what that account puts in the source."),

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/settings"
 )
 
@@ -135,7 +136,7 @@ func accountOf(v string) string {
 	if accountRE().MatchString(v) {
 		return v
 	}
-	if a := snapshot.ARNAccount(v); accountRE().MatchString(a) {
+	if a := lambdaarn.Account(v); accountRE().MatchString(a) {
 		return a
 	}
 	return ""
@@ -198,7 +199,7 @@ func party(key, v string) string {
 			return v
 		}
 	case "aws:sourcearn", "aws:principalarn":
-		if a := snapshot.ARNAccount(v); accountRE().MatchString(a) {
+		if a := lambdaarn.Account(v); accountRE().MatchString(a) {
 			return a
 		}
 	case "aws:principalorgid", "aws:sourceorgid":

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 )
 
 // Shell quotes a word for a POSIX shell: as it is when it holds only
@@ -43,7 +44,7 @@ func addPermission(st snapshot.Statement) (args []string, ok bool) {
 		principal = "*"
 	case snapshot.PrincipalAWS:
 		// AddPermission writes an account id as its root ARN.
-		if a := snapshot.ARNAccount(p.Value); a != "" && p.Value == "arn:aws:iam::"+a+":root" {
+		if a := lambdaarn.Account(p.Value); a != "" && p.Value == "arn:aws:iam::"+a+":root" {
 			principal = a
 		}
 	case snapshot.PrincipalSvc:
@@ -99,7 +100,7 @@ func undoRemoveLayerPermission(l snapshot.LayerVersion, st snapshot.Statement) s
 	for _, p := range st.Principals {
 		if p.Type == snapshot.PrincipalAWS {
 			principal = p.Value
-			if a := snapshot.ARNAccount(p.Value); a != "" && p.Value == "arn:aws:iam::"+a+":root" {
+			if a := lambdaarn.Account(p.Value); a != "" && p.Value == "arn:aws:iam::"+a+":root" {
 				principal = a
 			}
 		}

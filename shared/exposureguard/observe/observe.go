@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/selfguard/selfguard/shared/exposureguard/snapshot"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 )
 
 // ErrNotFound means the function, layer version or mapping does not exist
@@ -191,7 +192,7 @@ func (r *Reader) url(ctx context.Context, f *snapshot.Function, q string) error 
 
 func (r *Reader) urlOf(f *snapshot.Function, arn, url, auth string, c *types.Cors) snapshot.URL {
 	r.learn(f, arn)
-	_, q := snapshot.SplitFunction(arn)
+	_, q := lambdaarn.SplitFunction(arn)
 	u := snapshot.URL{Qualifier: q, FunctionARN: arn, URL: url, AuthType: auth}
 	if c != nil {
 		u.Cors = &snapshot.Cors{AllowCredentials: aws.ToBool(c.AllowCredentials), AllowHeaders: c.AllowHeaders,
@@ -215,7 +216,7 @@ func (r *Reader) learn(f *snapshot.Function, arn string) {
 	}
 	f.ARN = m[1]
 	if f.Account == "" {
-		f.Account = snapshot.ARNAccount(f.ARN)
+		f.Account = lambdaarn.Account(f.ARN)
 	}
 }
 
@@ -226,7 +227,7 @@ func (r *Reader) learn(f *snapshot.Function, arn string) {
 func (r *Reader) Layer(ctx context.Context, name string, version int64, arn string) (snapshot.LayerVersion, error) {
 	l := snapshot.LayerVersion{Name: name, Version: version, Account: r.Account, ARN: arn}
 	if l.Account == "" {
-		l.Account = snapshot.ARNAccount(arn)
+		l.Account = lambdaarn.Account(arn)
 	}
 	out, err := r.API.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String(name), VersionNumber: aws.Int64(version)})
 	var nf *types.ResourceNotFoundException

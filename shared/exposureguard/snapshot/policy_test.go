@@ -92,24 +92,11 @@ func TestParsePolicyRejectsWhatIsNoPolicy(t *testing.T) {
 }
 
 func TestReferences(t *testing.T) {
-	for _, tt := range []struct{ in, name, q string }{
-		{"pay", "pay", ""},
-		{"pay:prod", "pay", "prod"},
-		{"arn:aws:lambda:eu-west-1:111122223333:function:pay:7", "pay", "7"},
-		{"111122223333:function:pay", "pay", ""},
-	} {
-		if n, q := SplitFunction(tt.in); n != tt.name || q != tt.q {
-			t.Errorf("SplitFunction(%q) = %q, %q", tt.in, n, q)
-		}
-	}
 	if n, v := SplitLayer("arn:aws:lambda:eu-west-1:111122223333:layer:shared:3"); n != "shared" || v != "3" {
 		t.Errorf("SplitLayer = %q, %q", n, v)
 	}
 	if got := (LayerVersion{Name: "shared", Version: 12}).Ref(); got != "shared:12" {
 		t.Errorf("Ref = %q", got)
-	}
-	if ARNAccount("arn:aws:s3:::bucket") != "" || ARNAccount("arn:aws:sqs:eu-west-1:444455556666:q") != "444455556666" {
-		t.Error("ARNAccount")
 	}
 	m := Mapping{State: "Disabled"}
 	if m.Delivering() || !(Mapping{State: "Enabled"}).Delivering() || !(Mapping{State: "Creating"}).Delivering() {

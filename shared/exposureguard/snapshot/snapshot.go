@@ -1,6 +1,10 @@
 package snapshot
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/selfguard/selfguard/shared/lambdaarn"
+)
 
 // Recursive loop settings, as Lambda names them.
 const (
@@ -121,7 +125,7 @@ type Mapping struct {
 }
 
 // Account is the account of the function the mapping invokes.
-func (m Mapping) Account() string { return ARNAccount(m.FunctionARN) }
+func (m Mapping) Account() string { return lambdaarn.Account(m.FunctionARN) }
 
 // Delivering reports whether the mapping invokes or is about to: any state
 // but Disabled, Disabling and Deleting.
@@ -131,35 +135,6 @@ func (m Mapping) Delivering() bool {
 		return false
 	}
 	return true
-}
-
-// ARNAccount returns the account field of an ARN, or "" (an S3 bucket's
-// ARN has none).
-func ARNAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
-}
-
-// SplitFunction splits a function reference (a name, "name:qualifier", a
-// partial or full ARN) into the bare name and the qualifier.
-func SplitFunction(s string) (name, qualifier string) {
-	parts := strings.Split(s, ":")
-	for i, p := range parts {
-		if p == "function" && i+1 < len(parts) {
-			name = parts[i+1]
-			if i+2 < len(parts) {
-				qualifier = parts[i+2]
-			}
-			return name, qualifier
-		}
-	}
-	if len(parts) == 2 {
-		return parts[0], parts[1]
-	}
-	return s, ""
 }
 
 // SplitLayer splits a layer reference (a name or a layer or layer version

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
@@ -92,7 +93,7 @@ func (r *Remediator) configure(ctx context.Context, a finding.Action, revision s
 	if err != nil {
 		return r.contain(ctx, a, fn, "the configuration restore did not complete: "+err.Error())
 	}
-	if why := r.unverified(observe.CodeOf(*after), target, latest.CodeSha256, snapshot.ARNAccount(aws.ToString(cur.Configuration.FunctionArn))); why != "" {
+	if why := r.unverified(observe.CodeOf(*after), target, latest.CodeSha256, lambdaarn.Account(aws.ToString(cur.Configuration.FunctionArn))); why != "" {
 		return r.contain(ctx, a, fn, "after the configuration restore "+why)
 	}
 	t := a

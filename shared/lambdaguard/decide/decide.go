@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/rules"
 
 	"github.com/selfguard/selfguard/shared/finding"
@@ -371,7 +372,7 @@ func layerResource(fn, account, layerARN string) string {
 		return fn + "/" + layerARN
 	}
 	label := layerARN[i+len(":layer:"):]
-	if acct := snapshot.ARNAccount(layerARN); acct != "" && acct != account {
+	if acct := lambdaarn.Account(layerARN); acct != "" && acct != account {
 		label = acct + ":" + label
 	}
 	return fn + "/" + label

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 )
 
@@ -33,7 +34,7 @@ func (r *Reader) Glance(ctx context.Context, name, qualifier string) (snapshot.S
 	s.Latest = CodeOf(*out.Configuration)
 	s.LatestRead = true
 	s.ARN = aws.ToString(out.Configuration.FunctionArn)
-	s.Account = snapshot.ARNAccount(s.ARN)
+	s.Account = lambdaarn.Account(s.ARN)
 	s.PackageType = s.Latest.PackageType
 	return s, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 )
 
@@ -202,7 +203,7 @@ func (r *Reader) readLatest(ctx context.Context, s *snapshot.Snapshot) error {
 	s.Latest = CodeOf(*out.Configuration)
 	s.LatestRead = true
 	s.ARN = aws.ToString(out.Configuration.FunctionArn)
-	s.Account = snapshot.ARNAccount(s.ARN)
+	s.Account = lambdaarn.Account(s.ARN)
 	s.PackageType = s.Latest.PackageType
 	if out.Concurrency != nil && out.Concurrency.ReservedConcurrentExecutions != nil {
 		n := *out.Concurrency.ReservedConcurrentExecutions
@@ -268,7 +269,7 @@ func (r *Reader) readAlias(ctx context.Context, s *snapshot.Snapshot, name strin
 	}
 	s.Aliases = append(s.Aliases, aliasOf(out.AliasArn, out.Name, out.FunctionVersion, out.RevisionId, out.RoutingConfig))
 	if s.Account == "" {
-		s.Account = snapshot.ARNAccount(aws.ToString(out.AliasArn))
+		s.Account = lambdaarn.Account(aws.ToString(out.AliasArn))
 	}
 	return nil
 }
@@ -312,7 +313,7 @@ func (r *Reader) readVersion(ctx context.Context, s *snapshot.Snapshot, v string
 			s.PackageType = c.PackageType
 		}
 		if s.Account == "" {
-			s.Account = snapshot.ARNAccount(aws.ToString(out.Configuration.FunctionArn))
+			s.Account = lambdaarn.Account(aws.ToString(out.Configuration.FunctionArn))
 		}
 	}
 	return nil

@@ -254,19 +254,3 @@ func TestRoutesAndVersionOrder(t *testing.T) {
 		t.Errorf("version order is not numeric with $LATEST last")
 	}
 }
-
-func TestSplitFunction(t *testing.T) {
-	cases := []struct{ in, name, q string }{
-		{"pay", "pay", ""},
-		{"pay:prod", "pay", "prod"},
-		{"111122223333:function:pay", "pay", ""},
-		{fnARN, "pay", ""},
-		{fnARN + ":7", "pay", "7"},
-		{fnARN + ":$LATEST", "pay", snapshot.Latest},
-	}
-	for _, tc := range cases {
-		if n, q := snapshot.SplitFunction(tc.in); n != tc.name || q != tc.q {
-			t.Errorf("SplitFunction(%q) = %q, %q; want %q, %q", tc.in, n, q, tc.name, tc.q)
-		}
-	}
-}

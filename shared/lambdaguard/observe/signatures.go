@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/signer"
 	signertypes "github.com/aws/aws-sdk-go-v2/service/signer/types"
 
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/ratelimit"
@@ -242,7 +243,7 @@ func (c *Signatures) profile(ctx context.Context, arn, name, version, account st
 	}
 	a := profileAnswer{at: c.now()}
 	in := &signer.GetSigningProfileInput{ProfileName: aws.String(name)}
-	if owner := snapshot.ARNAccount(arn); owner != "" && owner != account {
+	if owner := lambdaarn.Account(arn); owner != "" && owner != account {
 		in.ProfileOwner = aws.String(owner)
 	}
 	if err := c.limit.Wait(ctx); err != nil {

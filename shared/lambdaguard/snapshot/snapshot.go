@@ -3,7 +3,8 @@ package snapshot
 import (
 	"errors"
 	"strconv"
-	"strings"
+
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 )
 
 // Latest is the qualifier of a function's unpublished, mutable version.
@@ -105,7 +106,7 @@ type Layer struct {
 }
 
 // Account returns the account that owns the layer, from its ARN.
-func (l Layer) Account() string { return ARNAccount(l.ARN) }
+func (l Layer) Account() string { return lambdaarn.Account(l.ARN) }
 
 // CodeSigningConfig is a code signing config as it bears on one function.
 type CodeSigningConfig struct {
@@ -194,35 +195,6 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // FunctionName returns the bare function name from a name, a partial ARN
 // ("123456789012:function:name") or a full ARN, qualified or not.
 func FunctionName(s string) string {
-	name, _ := SplitFunction(s)
+	name, _ := lambdaarn.SplitFunction(s)
 	return name
-}
-
-// SplitFunction splits a function reference into the bare name and the
-// qualifier (alias or version) it carries, if any: "name:prod",
-// "arn:aws:lambda:r:a:function:name:7" and "a:function:name" all work.
-func SplitFunction(s string) (name, qualifier string) {
-	parts := strings.Split(s, ":")
-	for i, p := range parts {
-		if p == "function" && i+1 < len(parts) {
-			name = parts[i+1]
-			if i+2 < len(parts) {
-				qualifier = parts[i+2]
-			}
-			return name, qualifier
-		}
-	}
-	if len(parts) == 2 {
-		return parts[0], parts[1]
-	}
-	return s, ""
-}
-
-// ARNAccount returns the account field of an ARN, or "".
-func ARNAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[4]
 }
