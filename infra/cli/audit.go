@@ -26,9 +26,9 @@ import (
 	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
+	"github.com/selfguard/selfguard/shared/lambdaarn"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/lambdaguard/observe"
-	"github.com/selfguard/selfguard/shared/lambdaguard/snapshot"
 	"github.com/selfguard/selfguard/shared/ratelimit"
 	"github.com/selfguard/selfguard/shared/repoguard"
 	"github.com/selfguard/selfguard/shared/report"
@@ -280,7 +280,7 @@ func (c *collector) Result(_ context.Context, r sweep.Result) error {
 	defer c.mu.Unlock()
 	for _, f := range r.Decision.Findings {
 		if c.account == "" {
-			c.account = snapshot.ARNAccount(f.ARN)
+			c.account = lambdaarn.Account(f.ARN)
 		}
 		it := report.Item{Region: c.region, Finding: f}
 		for _, a := range r.Decision.Actions {

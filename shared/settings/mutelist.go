@@ -45,7 +45,7 @@ func (m Mute) Expired(now time.Time) bool {
 
 // Matches reports whether the mute silences rule on resource at now.
 func (m Mute) Matches(rule finding.RuleID, resource string, now time.Time) bool {
-	return !m.Expired(now) && glob(m.Rule, string(rule)) && glob(m.Resource, resource)
+	return !m.Expired(now) && Wildcard(m.Rule, string(rule)) && Wildcard(m.Resource, resource)
 }
 
 // ParseMutelist reads mutes written as JSON,
@@ -127,31 +127,6 @@ func (s Settings) muteFor(f finding.Finding, now time.Time) (Mute, bool) {
 		}
 	}
 	return Mute{}, false
-}
-
-// glob matches "*" (any run, "/" and ":" included) and "?" (one character).
-func glob(pattern, name string) bool {
-	p, n := []rune(pattern), []rune(name)
-	star, mark, i, j := -1, 0, 0, 0
-	for j < len(n) {
-		switch {
-		case i < len(p) && p[i] == '*':
-			star, mark = i, j
-			i++
-		case i < len(p) && (p[i] == '?' || p[i] == n[j]):
-			i++
-			j++
-		case star >= 0:
-			i, mark = star+1, mark+1
-			j = mark
-		default:
-			return false
-		}
-	}
-	for i < len(p) && p[i] == '*' {
-		i++
-	}
-	return i == len(p)
 }
 
 // entry is one "rule:resource=reason" of a compact list.
