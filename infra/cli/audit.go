@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
@@ -21,8 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/signer"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
 
+	"github.com/selfguard/selfguard/infra/readonly"
 	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
 	"github.com/selfguard/selfguard/shared/finding"
@@ -35,44 +34,6 @@ import (
 	"github.com/selfguard/selfguard/shared/settings"
 	"github.com/selfguard/selfguard/shared/sweep"
 )
-
-// ErrReadOnly is what audit's clients answer to any call that could write.
-var ErrReadOnly = errors.New("selfguard audit is read-only")
-
-// readOnlyPrefixes are the operation name prefixes audit may call.
-var readOnlyPrefixes = []string{"Get", "List", "Describe", "BatchGet"}
-
-// Allow returns an SDK stack option that refuses, before anything is
-// sent, every operation but the named ones.
-func Allow(ops ...string) func(*middleware.Stack) error {
-	return func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SelfguardAllow",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				op := awsmiddleware.GetOperationName(ctx)
-				for _, o := range ops {
-					if op == o {
-						return next.HandleInitialize(ctx, in)
-					}
-				}
-				return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("%s: %w", op, ErrReadOnly)
-			}), middleware.After)
-	}
-}
-
-// ReadOnly is an SDK stack option that refuses, before anything is sent,
-// every operation whose name does not say it only reads.
-func ReadOnly(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SelfguardReadOnly",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			op := awsmiddleware.GetOperationName(ctx)
-			for _, p := range readOnlyPrefixes {
-				if strings.HasPrefix(op, p) {
-					return next.HandleInitialize(ctx, in)
-				}
-			}
-			return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("%s: %w", op, ErrReadOnly)
-		}), middleware.After)
-}
 
 // listFlag collects a repeatable, comma-separated flag.
 type listFlag []string
@@ -197,7 +158,7 @@ func audit(ctx context.Context, o auditOptions, prog *progress, debug io.Writer)
 		if awsCfg.Region == "" {
 			return nil, errors.New("no region: pass --region or set AWS_REGION")
 		}
-		cfg, err := o.judge.settings(ctx, cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) }))
+		cfg, err := o.judge.settings(ctx, cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) }))
 		if err != nil {
 			return nil, fmt.Errorf("audit %s: %w", awsCfg.Region, err)
 		}
@@ -215,16 +176,16 @@ func audit(ctx context.Context, o auditOptions, prog *progress, debug io.Writer)
 			}
 		}
 		limiter := ratelimit.New(o.rate, nil)
-		lam := lambda.NewFromConfig(awsCfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
-		cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
-		cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		lam := lambda.NewFromConfig(awsCfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
+		cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
+		cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 		col := &collector{region: awsCfg.Region}
 		l := &sweep.Lister{Lambda: lam, Exposure: lam, Settings: cfg, SkipFunctions: o.repositoriesOnly, OnFunction: prog.function}
 		if !o.functionsOnly {
 			l.Repositories = cc
 		}
 		// No actors: audit cannot act whatever happens to the mode.
-		sg := signer.NewFromConfig(awsCfg, deps.SignerOptions(os.Getenv), func(o *signer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		sg := signer.NewFromConfig(awsCfg, deps.SignerOptions(os.Getenv), func(o *signer.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 		w := &sweep.Worker{Aliases: lam, Decide: decide.Decide, Repositories: repoguard.New(cc, cg, cfg), Settings: cfg, Sink: col,
 			Exposure: exposureguard.New(lam, cfg), Signatures: observe.NewSignatures(sg, cfg)}
 		prog.region(awsCfg.Region)

@@ -16,6 +16,7 @@ import (
 	"github.com/selfguard/selfguard/infra/emulator"
 	"github.com/selfguard/selfguard/infra/emulator/lambdaemu"
 	"github.com/selfguard/selfguard/infra/emulator/repoemu"
+	"github.com/selfguard/selfguard/infra/readonly"
 	"github.com/selfguard/selfguard/shared/report"
 )
 
@@ -220,14 +221,14 @@ func TestReadOnlyClientRefusesWritesBeforeTheySend(t *testing.T) {
 		Region: auditRegion, Credentials: credentials.NewStaticCredentialsProvider(admin.AccessKeyID, admin.SecretKey, ""),
 	}, func(o *lambda.Options) {
 		o.BaseEndpoint = aws.String(srv.Env.BaseURL)
-		o.APIOptions = append(o.APIOptions, ReadOnly)
+		o.APIOptions = append(o.APIOptions, readonly.Reads)
 	})
 	before := len(srv.Env.Trail.Since(0))
 	_, err := client.PutFunctionConcurrency(context.Background(), &lambda.PutFunctionConcurrencyInput{
 		FunctionName: aws.String("good"), ReservedConcurrentExecutions: aws.Int32(0),
 	})
-	if !errors.Is(err, ErrReadOnly) {
-		t.Errorf("write through the audit client: %v, want ErrReadOnly", err)
+	if !errors.Is(err, readonly.ErrWrite) {
+		t.Errorf("write through the audit client: %v, want readonly.ErrWrite", err)
 	}
 	if after := len(srv.Env.Trail.Since(0)); after != before {
 		t.Errorf("the refused write reached the emulator's trail")

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/signer"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/selfguard/selfguard/infra/readonly"
 	"github.com/selfguard/selfguard/shared/cloudtrail"
 	"github.com/selfguard/selfguard/shared/deps"
 	"github.com/selfguard/selfguard/shared/exposureguard"
@@ -138,7 +139,7 @@ func evaluate(ctx context.Context, rec cloudtrail.Record, judge judgeFlags, regi
 			fmt.Fprintf(stderr, "selfguard evaluate: %v\n", explain(err))
 			return nil, ExitError
 		}
-		stacks = cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		stacks = cloudformation.NewFromConfig(awsCfg, func(o *cloudformation.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 	}
 	cfg, err := judge.settings(ctx, stacks)
 	if err != nil {
@@ -191,7 +192,7 @@ func elsewhere(ctx context.Context, rec cloudtrail.Record, awsCfg aws.Config) []
 	if rec.RecipientAccountID == "" {
 		return ws
 	}
-	id, err := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) }).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := sts.NewFromConfig(awsCfg, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) }).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err == nil && aws.ToString(id.Account) != "" && aws.ToString(id.Account) != rec.RecipientAccountID {
 		ws = append(ws, fmt.Sprintf("the event is from account %s but the credentials are of account %s: the state judged is not the event's",
 			rec.RecipientAccountID, aws.ToString(id.Account)))
@@ -211,21 +212,21 @@ func watched(rec cloudtrail.Record) bool {
 // clients that refuse any write.
 func evaluatorFor(rec cloudtrail.Record, cfg settings.Settings, awsCfg aws.Config) (pipeline.Evaluator, string) {
 	if rec.EventSource == cloudtrail.SourceLambda || rec.EventSource == cloudtrail.SourceSigner {
-		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		l := lambda.NewFromConfig(awsCfg, ratelimit.LambdaOptions(cfg.LambdaRate), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 		if cfg.Exposure.Account == "" {
 			// The record is the user's own file: its account is the one audited.
 			cfg.Exposure.Account = rec.RecipientAccountID
 		}
 		g := lambdaguard.New(l, cfg)
-		sg := signer.NewFromConfig(awsCfg, deps.SignerOptions(os.Getenv), func(o *signer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+		sg := signer.NewFromConfig(awsCfg, deps.SignerOptions(os.Getenv), func(o *signer.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 		g.Signatures = observe.NewSignatures(sg, cfg)
 		return pipeline.Composite{
 			{Name: "code", Evaluator: g},
 			{Name: exposureguard.Name, Evaluator: exposureguard.New(l, cfg)},
 		}, "lambda-guard"
 	}
-	cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
-	cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, ReadOnly) })
+	cc := codecommit.NewFromConfig(awsCfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
+	cg := codegurureviewer.NewFromConfig(awsCfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 	return repoguard.New(cc, cg, cfg), "repo-guard"
 }
 

@@ -7,13 +7,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
+	"github.com/selfguard/selfguard/infra/readonly"
 	"github.com/selfguard/selfguard/shared/hubsync"
 	"github.com/selfguard/selfguard/shared/report"
 )
 
 // hubOnly lets the Security Hub client make the two calls an import needs:
 // audit writes nowhere else.
-var hubOnly = Allow("GetFindings", "BatchImportFindings")
+var hubOnly = readonly.Allow("GetFindings", "BatchImportFindings")
 
 // importFindings imports the report's findings into Security Hub, region by
 // region. It archives selfguard's findings that are no longer found only

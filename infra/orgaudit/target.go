@@ -3,17 +3,14 @@ package orgaudit
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"sync"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	"github.com/aws/aws-sdk-go-v2/service/codegurureviewer"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 
+	"github.com/selfguard/selfguard/infra/readonly"
 	"github.com/selfguard/selfguard/shared/finding"
 	"github.com/selfguard/selfguard/shared/lambdaguard/decide"
 	"github.com/selfguard/selfguard/shared/ratelimit"
@@ -22,28 +19,6 @@ import (
 	"github.com/selfguard/selfguard/shared/sweep"
 )
 
-// ErrReadOnly is what the audit's clients answer to any call that could
-// write, before it is sent.
-var ErrReadOnly = errors.New("the organization audit is read-only")
-
-// readOnlyPrefixes are the operation name prefixes the audit may call.
-var readOnlyPrefixes = []string{"Get", "List", "Describe", "BatchGet"}
-
-// readOnly refuses every operation whose name does not say it only reads:
-// the audit role is read-only already, and so is the client.
-func readOnly(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SelfguardOrgReadOnly",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			op := awsmiddleware.GetOperationName(ctx)
-			for _, p := range readOnlyPrefixes {
-				if strings.HasPrefix(op, p) {
-					return next.HandleInitialize(ctx, in)
-				}
-			}
-			return middleware.InitializeOutput{}, middleware.Metadata{}, fmt.Errorf("%s: %w", op, ErrReadOnly)
-		}), middleware.After)
-}
-
 // auditTarget runs the sweep's lister and worker, read-only, in one
 // account-region with a rate limiter of its own: each account-region has
 // its own 15/s Lambda bucket, so budgets do not add up across them.
@@ -51,9 +26,9 @@ func (r *runner) auditTarget(ctx context.Context, t target) (targetStats, error)
 	cfg := r.opts.Base.Copy()
 	cfg.Region, cfg.Credentials = t.region, t.creds
 	limiter := ratelimit.New(r.opts.Rate, nil)
-	lam := lambda.NewFromConfig(cfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, readOnly) })
-	cc := codecommit.NewFromConfig(cfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, readOnly) })
-	cg := codegurureviewer.NewFromConfig(cfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, readOnly) })
+	lam := lambda.NewFromConfig(cfg, limiter.LambdaOptions(), func(o *lambda.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
+	cc := codecommit.NewFromConfig(cfg, func(o *codecommit.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
+	cg := codegurureviewer.NewFromConfig(cfg, func(o *codegurureviewer.Options) { o.APIOptions = append(o.APIOptions, readonly.Reads) })
 	set := r.opts.Settings
 	set.Mode = finding.ModeMonitor
 	col := &collector{account: t.account.ID, region: t.region, onItem: r.opts.OnItem}
